@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, from package registries only. Idempotent and quick
+# when everything is already there; safe to run on every CI run.
+set -euo pipefail
+
+log() { printf '[bootstrap] %s\n' "$*"; }
+
+need_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+for tool in cargo rustc dotnet; do
+    need_cmd "$tool" || { echo "bootstrap: '$tool' is required and not on PATH" >&2; exit 1; }
+done
+
+# Rust crates. Where crates.io is reachable cargo uses it as usual; where it is not (this kind of
+# machine), Debian's packaged crates serve as the registry, configured in cargo's *home*
+# configuration so every cargo process, including the one cbindgen starts from build.rs, sees it.
+debian_crates=(librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-thiserror-dev
+    librust-cbindgen-dev librust-proptest-dev)
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+cargo_config="$cargo_home/config.toml"
+
+uses_debian_registry() { [ -f "$cargo_config" ] && grep -q 'replace-with = "debian"' "$cargo_config"; }
+
+crates_io_reachable() {
+    # cargo itself knows the default registry; no host name is spelled here.
+    local probe
+    probe=$(mktemp -d)
+    CARGO_HOME="$probe" timeout 25 cargo search --limit 1 serde >/dev/null 2>&1
+    local rc=$?
+    rm -rf "$probe"
+    return $rc
+}
+
+if uses_debian_registry || { need_cmd apt-get && ! crates_io_reachable; }; then
+    missing=()
+    for pkg in "${debian_crates[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing Debian crates: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    if ! uses_debian_registry; then
+        log "pointing cargo at Debian's crate registry ($cargo_config)"
+        mkdir -p "$cargo_home"
+        cat >>"$cargo_config" <<'TOML'
+
+[source.crates-io]
+replace-with = "debian"
+
+[source.debian]
+directory = "/usr/share/cargo/registry"
+
+[net]
+offline = true
+TOML
+    fi
+fi
+
+# clippy and rustfmt ship with the toolchain here; say so clearly where they do not.
+cargo clippy --version >/dev/null 2>&1 || log "warning: cargo clippy is not installed"
+cargo fmt --version >/dev/null 2>&1 || log "warning: cargo fmt is not installed"
+
+# NuGet packages (the PowerShell engine, reference assemblies, xunit) come with 'dotnet restore',
+# which the build runs.
+log "ready"

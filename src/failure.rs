@@ -1,0 +1,169 @@
+//! Failure classes. Every way an operation can fail ends in exactly one of these; the PowerShell
+//! side maps the class to an `ErrorRecord` with the stable `ErrorId` and `ErrorCategory` given
+//! here, so hosts can branch on them without parsing messages.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The failure classes. The serialized names are part of the public contract: never rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FailureClass {
+    /// An argument given by the caller is invalid (policy type, timeout, ...).
+    InvalidInput,
+    /// The caller lacks ADSync rights on the server or the remoting endpoint refused access.
+    PermissionDenied,
+    /// A sync cycle is already running on the server.
+    CycleBusy,
+    /// The ADSync module or service is not available on the target.
+    AdSyncUnavailable,
+    /// The remote call itself failed (transport, remoting, the host's session code).
+    RemoteExecutionFailed,
+    /// The server answered with something that cannot be understood.
+    UnexpectedResponse,
+    /// The scheduler is suspended (an upgrade or an open configuration wizard).
+    SchedulerSuspended,
+    /// A wait did not see the cycle finish within the timeout.
+    Timeout,
+    /// The wait was stopped by the caller.
+    Cancelled,
+    /// A defect inside this library (a caught panic, a broken invariant).
+    Internal,
+}
+
+impl FailureClass {
+    /// Every class, for tests and documentation tables.
+    pub const ALL: [FailureClass; 10] = [
+        FailureClass::InvalidInput,
+        FailureClass::PermissionDenied,
+        FailureClass::CycleBusy,
+        FailureClass::AdSyncUnavailable,
+        FailureClass::RemoteExecutionFailed,
+        FailureClass::UnexpectedResponse,
+        FailureClass::SchedulerSuspended,
+        FailureClass::Timeout,
+        FailureClass::Cancelled,
+        FailureClass::Internal,
+    ];
+
+    /// The stable `ErrorId` of the `ErrorRecord` raised for this class.
+    pub fn error_id(self) -> &'static str {
+        match self {
+            FailureClass::InvalidInput => "IdLE.DirectorySync.InvalidArgument",
+            FailureClass::PermissionDenied => "IdLE.DirectorySync.PermissionDenied",
+            FailureClass::CycleBusy => "IdLE.DirectorySync.CycleBusy",
+            FailureClass::AdSyncUnavailable => "IdLE.DirectorySync.ADSyncUnavailable",
+            FailureClass::RemoteExecutionFailed => "IdLE.DirectorySync.RemoteExecutionFailed",
+            FailureClass::UnexpectedResponse => "IdLE.DirectorySync.UnexpectedResponse",
+            FailureClass::SchedulerSuspended => "IdLE.DirectorySync.SchedulerSuspended",
+            FailureClass::Timeout => "IdLE.DirectorySync.Timeout",
+            FailureClass::Cancelled => "IdLE.DirectorySync.Cancelled",
+            FailureClass::Internal => "IdLE.DirectorySync.InternalError",
+        }
+    }
+
+    /// The name of the `System.Management.Automation.ErrorCategory` member for this class.
+    pub fn error_category(self) -> &'static str {
+        match self {
+            FailureClass::InvalidInput => "InvalidArgument",
+            FailureClass::PermissionDenied => "PermissionDenied",
+            FailureClass::CycleBusy => "ResourceBusy",
+            FailureClass::AdSyncUnavailable => "NotInstalled",
+            FailureClass::RemoteExecutionFailed => "ConnectionError",
+            FailureClass::UnexpectedResponse => "InvalidResult",
+            FailureClass::SchedulerSuspended => "ResourceUnavailable",
+            FailureClass::Timeout => "OperationTimeout",
+            FailureClass::Cancelled => "OperationStopped",
+            FailureClass::Internal => "NotSpecified",
+        }
+    }
+
+    /// Whether retrying the same operation later may succeed without anyone changing anything.
+    /// IdLE's engine reads this through `Exception.Data['Idle.IsTransient']`.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            FailureClass::CycleBusy
+                | FailureClass::RemoteExecutionFailed
+                | FailureClass::Timeout
+                | FailureClass::SchedulerSuspended
+        )
+    }
+}
+
+impl fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        f.write_str(&name)
+    }
+}
+
+/// A classified failure: what went wrong, in a message that stands on its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub class: FailureClass,
+    /// A complete, actionable sentence for the user. Never contains secrets.
+    pub message: String,
+    /// The server's own words, trimmed of stack traces, when the failure came from the server.
+    pub remote_message: Option<String>,
+}
+
+impl Failure {
+    pub fn new(class: FailureClass, message: impl Into<String>) -> Self {
+        Failure {
+            class,
+            message: message.into(),
+            remote_message: None,
+        }
+    }
+
+    pub fn with_remote(mut self, remote_message: impl Into<String>) -> Self {
+        self.remote_message = Some(remote_message.into());
+        self
+    }
+
+    /// The JSON form handed across the C ABI; the PowerShell side builds the ErrorRecord from it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "class": self.class,
+            "errorId": self.class.error_id(),
+            "category": self.class.error_category(),
+            "transient": self.class.is_transient(),
+            "message": self.message,
+            "remoteMessage": self.remote_message,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_ids_are_unique_and_prefixed() {
+        let mut ids: Vec<_> = FailureClass::ALL.iter().map(|c| c.error_id()).collect();
+        assert!(ids.iter().all(|id| id.starts_with("IdLE.DirectorySync.")));
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), FailureClass::ALL.len());
+    }
+
+    #[test]
+    fn display_is_the_serialized_name() {
+        assert_eq!(FailureClass::CycleBusy.to_string(), "CycleBusy");
+        assert_eq!(FailureClass::AdSyncUnavailable.to_string(), "AdSyncUnavailable");
+    }
+
+    #[test]
+    fn json_form_carries_id_category_and_transience() {
+        let f = Failure::new(FailureClass::CycleBusy, "busy").with_remote("AAD is busy.");
+        let j = f.to_json();
+        assert_eq!(j["errorId"], "IdLE.DirectorySync.CycleBusy");
+        assert_eq!(j["category"], "ResourceBusy");
+        assert_eq!(j["transient"], true);
+        assert_eq!(j["remoteMessage"], "AAD is busy.");
+    }
+}

@@ -1,0 +1,18 @@
+//! Native core of the IdLE Entra Connect directory sync provider and step.
+//!
+//! The crate is layered so that decisions never touch I/O:
+//!
+//! * [`adsync`]: what is sent to an Entra Connect server (`ADSync` cmdlets) and how its answers,
+//!   in every shape remoting and JSON give them, are parsed.
+//! * [`failure`]: the failure classes every error is sorted into, with stable identifiers.
+//! * [`session`]: the one trait through which a remote server is reached.
+//! * [`provider`]: the provider operations (trigger, state) written against that trait.
+//! * [`wait`]: the sans-I/O wait machine that decides when a triggered cycle has really finished.
+//! * [`ffi`]: the C ABI; no domain logic lives there.
+
+pub mod adsync;
+pub mod failure;
+pub mod ffi;
+pub mod provider;
+pub mod session;
+pub mod wait;

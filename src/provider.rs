@@ -1,0 +1,1 @@
+//! Provider operations, written against [`crate::session::RemoteSession`].

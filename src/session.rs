@@ -1,0 +1,46 @@
+//! The one seam through which a remote Entra Connect server is reached.
+//!
+//! The host's AuthSession runs a named command with data-only parameters on the server. Across
+//! the C ABI the interop layer turns whatever that produced into an [`Answer`]: the objects the
+//! command returned (as JSON, in whatever shape remoting left them) and every error it raised,
+//! terminating or not. Keeping the non-terminating errors is what stops a server's "busy" error
+//! from passing as success.
+
+use crate::failure::Failure;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One error the remote command raised, as the host saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RemoteError {
+    /// The error's message (`Exception.Message`, or the ErrorRecord's text).
+    pub message: String,
+    /// The exception's full type name, when known (e.g. `System.InvalidOperationException`,
+    /// or `Deserialized.System.Management.Automation.Remoting.PSRemotingTransportException`).
+    pub exception_type: Option<String>,
+    /// The ErrorRecord's `FullyQualifiedErrorId`, when the error was an ErrorRecord.
+    pub fully_qualified_error_id: Option<String>,
+    /// The ErrorRecord's category name (`CategoryInfo.Category`), when known.
+    pub category: Option<String>,
+    /// True when the error was thrown (terminating), false when it was only written.
+    pub terminating: bool,
+}
+
+/// What one remote command produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Answer {
+    /// The command's pipeline output, one JSON value per object.
+    pub output: Vec<Value>,
+    /// Every error raised while the command ran, in order.
+    pub errors: Vec<RemoteError>,
+}
+
+/// A remote session that can invoke a named command with JSON parameters.
+///
+/// `Err` means no answer could be had at all (the callback failed, or answered something that is
+/// not an [`Answer`]); errors the *command* raised come back inside `Ok(Answer)`.
+pub trait RemoteSession {
+    fn invoke(&mut self, command: &str, parameters: &Map<String, Value>) -> Result<Answer, Failure>;
+}
