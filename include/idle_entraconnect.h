@@ -7,4 +7,82 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+// Default cap on one callback answer: far above any real ADSync answer, far below what would
+// hurt the host process.
+#define DEFAULT_MAX_ANSWER_BYTES ((16 * 1024) * 1024)
+
+// The ABI version implemented by this library. A caller built for another value must refuse to
+// use the library. Bumped on any incompatible change to a signature, a struct layout, a status
+// value or a JSON shape.
+#define IDLE_EC_ABI_VERSION 1
+
+// Status codes returned by every `idle_ec_*` function that can fail.
+//
+// The numeric values are part of the ABI: they are never changed or reused.
+enum idle_ec_status
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  // The call succeeded.
+  IDLE_EC_STATUS_OK = 0,
+  // A required pointer argument was NULL.
+  IDLE_EC_STATUS_NULL_ARGUMENT = 1,
+  // An input string was not valid UTF-8.
+  IDLE_EC_STATUS_INVALID_UTF8 = 2,
+  // An argument was well-formed but not acceptable; the output JSON says which and why.
+  IDLE_EC_STATUS_INVALID_ARGUMENT = 3,
+  // The operation ran and failed; the output JSON holds the classified failure.
+  IDLE_EC_STATUS_OPERATION_FAILED = 4,
+  // A callback reported failure or was missing; the output JSON says which.
+  IDLE_EC_STATUS_CALLBACK_FAILED = 5,
+  // A panic was caught at the boundary. The handle it happened on should be freed.
+  IDLE_EC_STATUS_PANIC = 6,
+  // Output would exceed a size limit (e.g. a callback answer over the sink's cap).
+  IDLE_EC_STATUS_OUTPUT_TOO_LARGE = 7,
+};
+#ifndef __cplusplus
+typedef uint32_t idle_ec_status;
+#endif // __cplusplus
+
+// A buffer owned by the library into which a callback writes its answer.
+//
+// Opaque. Only valid during the callback invocation that received it; never store it.
+typedef struct idle_ec_sink idle_ec_sink;
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+// Appends `len` bytes at `data` to the sink's answer.
+//
+// Returns `IDLE_EC_STATUS_OUTPUT_TOO_LARGE` once the answer passes the library's cap (the whole
+// answer is then discarded and the operation fails with a clear message),
+// `IDLE_EC_STATUS_NULL_ARGUMENT` for a NULL `sink` or a NULL `data` with non-zero `len`.
+// The bytes are copied; `data` may be freed on return. Call only from inside the callback that
+// received `sink`, on that thread.
+idle_ec_status idle_ec_sink_write(idle_ec_sink *sink, const uint8_t *data, size_t len);
+
+// Frees a string returned by any `idle_ec_*` function through a `char **` out-parameter.
+//
+// NULL is accepted and ignored. Passing a pointer not obtained from this library, or freeing the
+// same string twice, is undefined behaviour. Thread-safe: any thread may free any string.
+void idle_ec_string_free(char *s);
+
+// Returns the ABI version of this library ([`IDLE_EC_ABI_VERSION`]).
+//
+// Call it right after loading the library and refuse to go on if it differs from the version
+// the caller was built for. Never fails; thread-safe.
+uint32_t idle_ec_abi_version(void);
+
+// Returns the library's version as a static NUL-terminated UTF-8 string, e.g. `"0.1.0"`.
+//
+// The string is owned by the library and lives as long as the library is loaded: do not free it.
+// Never returns NULL; thread-safe.
+const char *idle_ec_version(void);
+
+#ifdef __cplusplus
+} // extern "C"
+#endif // __cplusplus
+
 #endif /* IDLE_ENTRACONNECT_H */

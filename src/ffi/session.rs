@@ -1,0 +1,238 @@
+//! The callback table through which Rust reaches the host's AuthSession, and the sink through
+//! which a callback answers.
+//!
+//! The answer is written into a Rust-owned buffer (the sink), so no allocation of the caller's
+//! runtime ever has to be freed by Rust or the reverse.
+
+use super::status::idle_ec_status;
+use crate::failure::{Failure, FailureClass};
+use crate::session::{Answer, RemoteSession};
+use serde_json::{Map, Value};
+use std::ffi::{c_char, c_void, CString};
+
+/// Default cap on one callback answer: far above any real ADSync answer, far below what would
+/// hurt the host process.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// A buffer owned by the library into which a callback writes its answer.
+///
+/// Opaque. Only valid during the callback invocation that received it; never store it.
+#[allow(non_camel_case_types)]
+pub struct idle_ec_sink {
+    bytes: Vec<u8>,
+    limit: usize,
+    overflowed: bool,
+}
+
+/// The signature of the callback that runs one command through the host's session.
+///
+/// * `userdata`: the `userdata` of the [`idle_ec_session`] table, passed through untouched.
+/// * `command`: the command name, NUL-terminated UTF-8, e.g. `"Get-ADSyncScheduler"`. Valid only
+///   during the call.
+/// * `parameters_json`: the parameters as a JSON object, NUL-terminated UTF-8 (e.g.
+///   `{"PolicyType":"Delta"}`). Valid only during the call.
+/// * `sink`: where the answer goes, through [`idle_ec_sink_write`]. Valid only during the call.
+///
+/// Return 0 after writing an answer of the form
+/// `{"output":[...],"errors":[{"message":"...","exceptionType":"...","fullyQualifiedErrorId":"...","category":"...","terminating":true}]}`
+/// — errors the *command* raised belong in `errors`, with status 0. Return non-zero only when the
+/// callback itself could not run; anything written to the sink is then taken as a plain-text
+/// reason. The callback must not unwind (throw) into the library.
+#[allow(non_camel_case_types)]
+pub type idle_ec_invoke_callback = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        command: *const c_char,
+        parameters_json: *const c_char,
+        sink: *mut idle_ec_sink,
+    ) -> u32,
+>;
+
+/// The callback table describing one host session.
+///
+/// The library calls `invoke` only synchronously, on the thread that called the library function
+/// the table was passed to, and never after that function returns: a table may therefore point
+/// at state that lives only for that call.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+pub struct idle_ec_session {
+    /// Passed as the first argument of every callback; never dereferenced by the library.
+    pub userdata: *mut c_void,
+    /// Runs one named command. May not be NULL when an operation needs the session.
+    pub invoke: idle_ec_invoke_callback,
+}
+
+/// Appends `len` bytes at `data` to the sink's answer.
+///
+/// Returns `IDLE_EC_STATUS_OUTPUT_TOO_LARGE` once the answer passes the library's cap (the whole
+/// answer is then discarded and the operation fails with a clear message),
+/// `IDLE_EC_STATUS_NULL_ARGUMENT` for a NULL `sink` or a NULL `data` with non-zero `len`.
+/// The bytes are copied; `data` may be freed on return. Call only from inside the callback that
+/// received `sink`, on that thread.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_sink_write(
+    sink: *mut idle_ec_sink,
+    data: *const u8,
+    len: usize,
+) -> idle_ec_status {
+    super::guard::status_boundary(|| {
+        let Some(sink) = sink.as_mut() else {
+            return idle_ec_status::NullArgument;
+        };
+        if len == 0 {
+            return idle_ec_status::Ok;
+        }
+        if data.is_null() {
+            return idle_ec_status::NullArgument;
+        }
+        if sink.overflowed || sink.bytes.len().saturating_add(len) > sink.limit {
+            sink.overflowed = true;
+            sink.bytes = Vec::new();
+            return idle_ec_status::OutputTooLarge;
+        }
+        sink.bytes
+            .extend_from_slice(std::slice::from_raw_parts(data, len));
+        idle_ec_status::Ok
+    })
+}
+
+/// A [`RemoteSession`] over a caller's callback table.
+pub(crate) struct CallbackSession {
+    userdata: *mut c_void,
+    invoke:
+        unsafe extern "C" fn(*mut c_void, *const c_char, *const c_char, *mut idle_ec_sink) -> u32,
+    max_answer_bytes: usize,
+}
+
+impl CallbackSession {
+    /// # Safety
+    /// `table` must be NULL or point to a valid table for the duration of the borrow.
+    pub(crate) unsafe fn from_table(
+        table: *const idle_ec_session,
+        max_answer_bytes: usize,
+    ) -> Result<Self, idle_ec_status> {
+        let table = table.as_ref().ok_or(idle_ec_status::NullArgument)?;
+        let invoke = table.invoke.ok_or(idle_ec_status::CallbackFailed)?;
+        Ok(CallbackSession {
+            userdata: table.userdata,
+            invoke,
+            max_answer_bytes,
+        })
+    }
+}
+
+fn remote_failed(message: String) -> Failure {
+    Failure::new(FailureClass::RemoteExecutionFailed, message)
+}
+
+impl RemoteSession for CallbackSession {
+    fn invoke(
+        &mut self,
+        command: &str,
+        parameters: &Map<String, Value>,
+    ) -> Result<Answer, Failure> {
+        let internal = |what: &str| {
+            Failure::new(
+                FailureClass::Internal,
+                format!("Could not pass {what} to the session callback."),
+            )
+        };
+        let command_c = CString::new(command).map_err(|_| internal("the command name"))?;
+        let params_c = CString::new(Value::Object(parameters.clone()).to_string())
+            .map_err(|_| internal("the parameters"))?;
+        let mut sink = idle_ec_sink {
+            bytes: Vec::new(),
+            limit: self.max_answer_bytes,
+            overflowed: false,
+        };
+        // SAFETY: the caller promised the callback is valid for this call; every pointer handed
+        // over lives until it returns.
+        let rc = unsafe {
+            (self.invoke)(
+                self.userdata,
+                command_c.as_ptr(),
+                params_c.as_ptr(),
+                &mut sink,
+            )
+        };
+        if sink.overflowed {
+            return Err(Failure::new(
+                FailureClass::UnexpectedResponse,
+                format!(
+                    "The answer to '{command}' was larger than {} MiB and was discarded; the session returned far more than an Entra Connect server sends.",
+                    self.max_answer_bytes / (1024 * 1024)
+                ),
+            ));
+        }
+        if rc != 0 {
+            let reason = String::from_utf8_lossy(&sink.bytes).trim().to_owned();
+            let reason = if reason.is_empty() {
+                "no reason given".to_owned()
+            } else {
+                truncate(&reason, 500)
+            };
+            return Err(remote_failed(format!(
+                "The host's session could not run '{command}' (callback status {rc}: {reason})."
+            )));
+        }
+        parse_answer(command, &sink.bytes)
+    }
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+/// Parses a callback's answer; anything that is not an [`Answer`] is an unexpected response.
+pub(crate) fn parse_answer(command: &str, bytes: &[u8]) -> Result<Answer, Failure> {
+    let unexpected = |why: String| {
+        Failure::new(
+            FailureClass::UnexpectedResponse,
+            format!("The session's answer to '{command}' could not be read: {why}."),
+        )
+    };
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| unexpected("it is not UTF-8 text".to_owned()))?;
+    if text.trim().is_empty() {
+        return Err(unexpected("it is empty".to_owned()));
+    }
+    serde_json::from_str::<Answer>(text)
+        .map_err(|e| unexpected(format!("it is not the expected JSON ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answer_parsing_rejects_junk_with_a_clear_class() {
+        for junk in [
+            &b""[..],
+            b"   ",
+            b"{",
+            b"[1,2]",
+            b"\xff\xfe",
+            b"{\"output\":5}",
+        ] {
+            let err = parse_answer("Get-ADSyncScheduler", junk).unwrap_err();
+            assert_eq!(err.class, FailureClass::UnexpectedResponse, "{junk:?}");
+            assert!(err.message.contains("Get-ADSyncScheduler"));
+        }
+    }
+
+    #[test]
+    fn answer_parsing_accepts_missing_fields() {
+        let a = parse_answer("x", br#"{"output":[{"Result":"Success"}]}"#).unwrap();
+        assert_eq!(a.output.len(), 1);
+        assert!(a.errors.is_empty());
+    }
+
+    #[test]
+    fn truncate_counts_characters_not_bytes() {
+        assert_eq!(truncate("äöü", 2), "äö…");
+        assert_eq!(truncate("ab", 5), "ab");
+    }
+}
