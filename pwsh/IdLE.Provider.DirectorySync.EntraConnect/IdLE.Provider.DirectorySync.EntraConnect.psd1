@@ -1,0 +1,28 @@
+@{
+    RootModule           = 'IdLE.Provider.DirectorySync.EntraConnect.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6d069731-75ff-43d1-836a-86d7b95d3404'
+    Author               = 'IdLE Entra Connect contributors'
+    CompanyName          = 'IdLE community'
+    Copyright            = '(c) IdLE Entra Connect contributors. Apache License 2.0.'
+    Description          = 'IdLE provider that triggers an Entra Connect (ADSync) sync cycle and reads its state through the host''s AuthSession. Core written in Rust.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FunctionsToExport    = @('New-IdleEntraConnectDirectorySyncProvider')
+    CmdletsToExport      = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    FileList             = @(
+        'IdLE.Provider.DirectorySync.EntraConnect.psd1'
+        'IdLE.Provider.DirectorySync.EntraConnect.psm1'
+        'IdLE.EntraConnect.Interop.dll'
+    )
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Provider', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect'
+            ReleaseNotes = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/CHANGELOG.md'
+        }
+    }
+}

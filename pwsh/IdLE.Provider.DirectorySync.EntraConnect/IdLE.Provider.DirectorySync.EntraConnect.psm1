@@ -1,0 +1,119 @@
+#Requires -Version 7.4
+Set-StrictMode -Version Latest
+
+# The compiled interop layer ships beside this file; it is loaded once per process and locates
+# the native core under runtimes/<rid>/native/. Nothing is compiled at import time.
+if (-not ('IdLE.EntraConnect.Interop.EntraConnectProvider' -as [type])) {
+    $null = [System.Reflection.Assembly]::LoadFrom(
+        [System.IO.Path]::Combine($PSScriptRoot, 'IdLE.EntraConnect.Interop.dll'))
+}
+
+function New-IdleEntraConnectDirectorySyncProvider {
+    <#
+    .SYNOPSIS
+    Creates an IdLE provider that triggers Entra Connect (ADSync) sync cycles and reports their state.
+
+    .DESCRIPTION
+    Returns a provider object for IdLE's DirectorySync capabilities. The provider runs ADSync
+    commands on the Entra Connect server only through the AuthSession the host hands to each
+    call; it never opens connections or asks for credentials itself.
+
+    Methods (ScriptMethods, as IdLE expects):
+
+    - GetCapabilities(): 'IdLE.DirectorySync.Trigger' and 'IdLE.DirectorySync.Status'.
+    - StartSyncCycle(PolicyType, AuthSession): runs Start-ADSyncSyncCycle -PolicyType Delta or
+      Initial (any casing) and returns Started, Message, PolicyType, AcceptedAtUtc and Details.
+      Success means the server accepted the cycle, not that it finished.
+    - GetSyncCycleState(AuthSession): runs Get-ADSyncScheduler and returns InProgress, State
+      ('Idle', 'InProgress' or 'Unknown') and Details (a hashtable of the scheduler's fields,
+      including StagingModeEnabled, SchedulerSuspended and NextSyncCycleStartTimeInUTC).
+
+    The AuthSession must have an InvokeCommand(CommandName, Parameters) method that runs the named
+    command with the hashtable of parameters on the Entra Connect server and returns its output.
+    Errors the command writes without throwing (the server's "busy" error is such an error) are
+    captured and classified, so they cannot pass as success.
+
+    Failures are thrown as ErrorRecords with stable ErrorIds:
+    IdLE.DirectorySync.InvalidArgument, IdLE.DirectorySync.AuthSessionInvalid,
+    IdLE.DirectorySync.PermissionDenied, IdLE.DirectorySync.CycleBusy,
+    IdLE.DirectorySync.ADSyncUnavailable, IdLE.DirectorySync.RemoteExecutionFailed,
+    IdLE.DirectorySync.UnexpectedResponse, IdLE.DirectorySync.SchedulerSuspended and
+    IdLE.DirectorySync.InternalError. Transient ones carry Exception.Data['Idle.IsTransient'].
+
+    .OUTPUTS
+    System.Management.Automation.PSCustomObject (PSTypeName IdLE.Provider.DirectorySync.EntraConnect)
+
+    .EXAMPLE
+    $provider = New-IdleEntraConnectDirectorySyncProvider
+    $plan = New-IdlePlan -WorkflowPath ./joiner.psd1 -Request $request -Providers @{
+        DirectorySync      = $provider
+        AuthSessionBroker  = $broker
+    }
+
+    Registers the provider under the alias IdLE's DirectorySync steps use by default.
+
+    .EXAMPLE
+    $state = $provider.GetSyncCycleState($session)
+    $state.State; $state.Details.NextSyncCycleStartTimeInUTC
+
+    Reads the scheduler's state directly through a session object with InvokeCommand.
+
+    .LINK
+    https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/docs/provider.md
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param()
+
+    try {
+        $native = [IdLE.EntraConnect.Interop.EntraConnectProvider]::new()
+    }
+    catch {
+        $PSCmdlet.ThrowTerminatingError([IdLE.EntraConnect.Interop.ErrorRecords]::FromLoadFailure($_))
+    }
+
+    $provider = [pscustomobject]@{
+        PSTypeName = 'IdLE.Provider.DirectorySync.EntraConnect'
+        Name       = 'EntraConnectDirectorySync'
+        Native     = $native
+    }
+
+    $provider.PSObject.Members.Add([psscriptmethod]::new('GetCapabilities', {
+                return @('IdLE.DirectorySync.Trigger', 'IdLE.DirectorySync.Status')
+            }))
+
+    # IdLE passes the session only to methods whose param block names 'AuthSession' literally.
+    $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', {
+                param(
+                    [string] $PolicyType,
+                    [object] $AuthSession
+                )
+                try {
+                    return $this.Native.StartSyncCycle($PolicyType, $AuthSession)
+                }
+                catch {
+                    throw [IdLE.EntraConnect.Interop.ErrorRecords]::Unwrap($_)
+                }
+            }))
+
+    $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
+                param(
+                    [object] $AuthSession
+                )
+                try {
+                    return $this.Native.GetSyncCycleState($AuthSession)
+                }
+                catch {
+                    throw [IdLE.EntraConnect.Interop.ErrorRecords]::Unwrap($_)
+                }
+            }))
+
+    # Frees the native provider now; otherwise it is freed when the object is collected.
+    $provider.PSObject.Members.Add([psscriptmethod]::new('Dispose', {
+                $this.Native.Dispose()
+            }))
+
+    return $provider
+}
+
+Export-ModuleMember -Function 'New-IdleEntraConnectDirectorySyncProvider'

@@ -1,0 +1,89 @@
+using System;
+using System.Management.Automation;
+using System.Text.Json;
+
+namespace IdLE.EntraConnect.Interop;
+
+/// <summary>
+/// A classified failure of a directory sync operation. Carries an ErrorRecord with the stable
+/// ErrorId and category of its failure class, and marks transient failures for IdLE's retry
+/// logic (<c>Exception.Data['Idle.IsTransient']</c>).
+/// </summary>
+public sealed class DirectorySyncException : Exception, IContainsErrorRecord
+{
+    /// <summary>The failure class name (e.g. <c>CycleBusy</c>).</summary>
+    public string FailureClass { get; }
+
+    /// <summary>The stable ErrorId (e.g. <c>IdLE.DirectorySync.CycleBusy</c>).</summary>
+    public string ErrorId { get; }
+
+    /// <summary>Whether retrying later may succeed without any change.</summary>
+    public bool IsTransient { get; }
+
+    /// <summary>The server's own words, when the failure came from the server.</summary>
+    public string? RemoteMessage { get; }
+
+    /// <summary>The failure as the core described it (JSON), for handing back to the wait machine.</summary>
+    public string FailureJson { get; }
+
+    /// <inheritdoc />
+    public ErrorRecord ErrorRecord { get; }
+
+    /// <summary>Creates the exception from its parts.</summary>
+    public DirectorySyncException(string failureClass, string errorId, ErrorCategory category, bool transient,
+        string message, string? remoteMessage = null, object? targetObject = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        FailureClass = failureClass;
+        ErrorId = errorId;
+        IsTransient = transient;
+        RemoteMessage = remoteMessage;
+        if (transient)
+        {
+            Data["Idle.IsTransient"] = true;
+        }
+        FailureJson = JsonSerializer.Serialize(new
+        {
+            @class = failureClass,
+            errorId,
+            category = category.ToString(),
+            transient,
+            message,
+            remoteMessage,
+        });
+        ErrorRecord = new ErrorRecord(this, errorId, category, targetObject);
+    }
+
+    /// <summary>Builds the exception from the core's failure JSON.</summary>
+    internal static DirectorySyncException FromFailureJson(string? json, Exception? inner = null)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return Internal("The native core reported a failure without describing it. Please report this as a bug.", inner);
+        }
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(json);
+            JsonElement root = doc.RootElement;
+            string Get(string name) => root.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
+            bool transient = root.TryGetProperty("transient", out JsonElement t) && t.ValueKind == JsonValueKind.True;
+            if (!Enum.TryParse(Get("category"), out ErrorCategory category))
+            {
+                category = ErrorCategory.NotSpecified;
+            }
+            string? remote = root.TryGetProperty("remoteMessage", out JsonElement r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            return new DirectorySyncException(Get("class"), Get("errorId"), category, transient, Get("message"), remote, null, inner);
+        }
+        catch (JsonException)
+        {
+            return Internal("The native core reported a failure that could not be read. Please report this as a bug.", inner);
+        }
+    }
+
+    internal static DirectorySyncException Internal(string message, Exception? inner = null) =>
+        new("Internal", "IdLE.DirectorySync.InternalError", ErrorCategory.NotSpecified, false, message, null, null, inner);
+
+    /// <summary>The AuthSession handed to a provider cannot run commands.</summary>
+    internal static DirectorySyncException InvalidSession(string message) =>
+        new("InvalidInput", "IdLE.DirectorySync.AuthSessionInvalid", ErrorCategory.InvalidArgument, false, message);
+}

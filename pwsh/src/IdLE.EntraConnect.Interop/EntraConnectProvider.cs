@@ -1,0 +1,114 @@
+using System;
+using System.Management.Automation;
+
+namespace IdLE.EntraConnect.Interop;
+
+/// <summary>
+/// The native side of the provider object. The module's ScriptMethods call into it; it checks the
+/// AuthSession, calls the core with a callback table over it, and returns the core's result as
+/// PowerShell objects or throws a <see cref="DirectorySyncException"/>.
+/// </summary>
+public sealed unsafe class EntraConnectProvider : IDisposable
+{
+    private readonly ProviderHandle _handle = new();
+
+    /// <summary>Loads the native core (once per process) and creates a provider.</summary>
+    public EntraConnectProvider()
+    {
+        NativeApi.EnsureLoaded();
+        IntPtr created;
+        byte* error = null;
+        NativeStatus status = NativeApi.ProviderNew(null, &created, &error);
+        string? errorJson = NativeApi.TakeString(error);
+        if (status != NativeStatus.Ok)
+        {
+            throw DirectorySyncException.FromFailureJson(errorJson);
+        }
+        _handle.Set(created);
+    }
+
+    /// <summary>The version of the loaded native core.</summary>
+    public static string NativeVersion => NativeApi.LibraryVersion;
+
+    /// <summary>Triggers a sync cycle of <paramref name="policyType"/> through <paramref name="authSession"/>.</summary>
+    public PSObject StartSyncCycle(string? policyType, object? authSession)
+    {
+        PSObject session = RequireSession(authSession, "StartSyncCycle");
+        byte[] policy = NativeApi.Utf8Z(policyType ?? string.Empty);
+        return Call(session, (p, table) =>
+        {
+            fixed (byte* policyPtr = policy)
+            {
+                byte* output = null;
+                NativeStatus status = NativeApi.ProviderStartSyncCycle(p, policyPtr, (NativeSession*)table, &output);
+                return (status, NativeApi.TakeString(output));
+            }
+        });
+    }
+
+    /// <summary>Reads the scheduler's state through <paramref name="authSession"/>.</summary>
+    public PSObject GetSyncCycleState(object? authSession)
+    {
+        PSObject session = RequireSession(authSession, "GetSyncCycleState");
+        return Call(session, (p, table) =>
+        {
+            byte* output = null;
+            NativeStatus status = NativeApi.ProviderGetSyncCycleState(p, (NativeSession*)table, &output);
+            return (status, NativeApi.TakeString(output));
+        });
+    }
+
+    private PSObject Call(PSObject session, Func<IntPtr, IntPtr, (NativeStatus, string?)> native)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        var trampoline = new SessionTrampoline(session);
+        bool added = false;
+        (NativeStatus status, string? json) result;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            IntPtr provider = _handle.DangerousGetHandle();
+            result = trampoline.WithTable(table => native(provider, table));
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+        // A stop request must keep travelling up the pipeline, not become a directory sync error.
+        if (trampoline.Failure is PipelineStoppedException stopped)
+        {
+            throw stopped;
+        }
+        if (result.status == NativeStatus.Ok && result.json is not null)
+        {
+            return (PSObject)JsonBridge.FromJson(result.json)!;
+        }
+        throw DirectorySyncException.FromFailureJson(result.json, trampoline.Failure);
+    }
+
+    /// <summary>Rejects anything that cannot run commands, before any remote work.</summary>
+    internal static PSObject RequireSession(object? authSession, string method)
+    {
+        if (authSession is null)
+        {
+            throw DirectorySyncException.InvalidSession(
+                $"{method} needs an AuthSession with an InvokeCommand(CommandName, Parameters) method, but none was given. " +
+                "The host must supply one through its AuthSessionBroker.");
+        }
+        PSObject session = PSObject.AsPSObject(authSession);
+        if (session.Methods["InvokeCommand"] is null)
+        {
+            string typeName = session.TypeNames.Count > 0 ? session.TypeNames[0] : authSession.GetType().FullName ?? "object";
+            throw DirectorySyncException.InvalidSession(
+                $"The AuthSession given to {method} (a {typeName}) has no InvokeCommand(CommandName, Parameters) method. " +
+                "The host must supply a session with InvokeCommand through its AuthSessionBroker.");
+        }
+        return session;
+    }
+
+    /// <summary>Frees the native provider now rather than at finalization.</summary>
+    public void Dispose() => _handle.Dispose();
+}

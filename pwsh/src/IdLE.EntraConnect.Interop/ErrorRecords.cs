@@ -1,0 +1,59 @@
+using System;
+using System.Management.Automation;
+
+namespace IdLE.EntraConnect.Interop;
+
+/// <summary>Turns what a .NET call threw into the ErrorRecord the user should see.</summary>
+public static class ErrorRecords
+{
+    /// <summary>
+    /// PowerShell wraps an exception from a .NET method in MethodInvocationException; this returns
+    /// the classified ErrorRecord inside, so the stable ErrorId and category reach the caller.
+    /// Anything unclassified is returned as it came.
+    /// </summary>
+    public static ErrorRecord Unwrap(ErrorRecord caught)
+    {
+        for (Exception? e = caught.Exception; e is not null; e = e.InnerException)
+        {
+            if (e is DirectorySyncException classified)
+            {
+                return classified.ErrorRecord;
+            }
+            if (e is PipelineStoppedException)
+            {
+                return caught;
+            }
+        }
+        return caught;
+    }
+
+    /// <summary>The innermost classified exception under <paramref name="caught"/>, if any.</summary>
+    public static DirectorySyncException? FindClassified(ErrorRecord caught)
+    {
+        for (Exception? e = caught.Exception; e is not null; e = e.InnerException)
+        {
+            if (e is DirectorySyncException classified)
+            {
+                return classified;
+            }
+            if (e is IContainsErrorRecord { ErrorRecord.Exception: DirectorySyncException inner } && !ReferenceEquals(inner, e))
+            {
+                return inner;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The ErrorRecord for a native core that could not be loaded (missing file, wrong ABI).</summary>
+    public static ErrorRecord FromLoadFailure(ErrorRecord caught)
+    {
+        Exception root = caught.Exception;
+        while (root.InnerException is not null && root is MethodInvocationException or System.Reflection.TargetInvocationException or TypeInitializationException)
+        {
+            root = root.InnerException;
+        }
+        var wrapped = new DirectorySyncException("Internal", "IdLE.DirectorySync.NativeLibraryUnavailable",
+            ErrorCategory.ResourceUnavailable, false, root.Message, null, NativeLibraryLocator.LibraryPath, root);
+        return wrapped.ErrorRecord;
+    }
+}

@@ -1,0 +1,135 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace IdLE.EntraConnect.Interop;
+
+/// <summary>The callback table handed to the core (<c>idle_ec_session</c>).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeSession
+{
+    public IntPtr UserData;
+    public delegate* unmanaged<IntPtr, byte*, byte*, IntPtr, uint> Invoke;
+}
+
+/// <summary>
+/// The native core's exports, resolved once per process from the library loaded by absolute path
+/// (no DllImport probing), after an ABI-version handshake.
+/// </summary>
+internal static unsafe class NativeApi
+{
+    /// <summary>The ABI version this assembly was built for (<c>IDLE_EC_ABI_VERSION</c>).</summary>
+    internal const uint ExpectedAbiVersion = 1;
+
+    private static readonly object Gate = new();
+    private static volatile bool _loaded;
+    private static Exception? _loadFailure;
+
+    internal static delegate* unmanaged<uint> AbiVersion;
+    internal static delegate* unmanaged<byte*> Version;
+    internal static delegate* unmanaged<byte*, void> StringFree;
+    internal static delegate* unmanaged<IntPtr, byte*, nuint, NativeStatus> SinkWrite;
+    internal static delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus> ProviderNew;
+    internal static delegate* unmanaged<IntPtr, void> ProviderFree;
+    internal static delegate* unmanaged<IntPtr, byte*, NativeSession*, byte**, NativeStatus> ProviderStartSyncCycle;
+    internal static delegate* unmanaged<IntPtr, NativeSession*, byte**, NativeStatus> ProviderGetSyncCycleState;
+    internal static delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus> WaitNew;
+    internal static delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus> WaitHandle;
+    internal static delegate* unmanaged<IntPtr, void> WaitFree;
+
+    /// <summary>Loads the library and checks its ABI version; idempotent and thread-safe.</summary>
+    internal static void EnsureLoaded()
+    {
+        if (_loaded)
+        {
+            return;
+        }
+        lock (Gate)
+        {
+            if (_loaded)
+            {
+                return;
+            }
+            // A failed load is remembered: retrying in the same process cannot succeed and would
+            // only repeat the cost.
+            if (_loadFailure is not null)
+            {
+                throw new InvalidOperationException(_loadFailure.Message, _loadFailure);
+            }
+            try
+            {
+                IntPtr lib = NativeLibraryLocator.Load();
+                AbiVersion = (delegate* unmanaged<uint>)Export(lib, "idle_ec_abi_version");
+                uint abi = AbiVersion();
+                if (abi != ExpectedAbiVersion)
+                {
+                    throw new InvalidOperationException(
+                        $"The IdLE Entra Connect native library at '{NativeLibraryLocator.LibraryPath}' implements ABI version {abi}, " +
+                        $"but this module needs version {ExpectedAbiVersion}. The module's files are mixed from different releases; reinstall the module.");
+                }
+                Version = (delegate* unmanaged<byte*>)Export(lib, "idle_ec_version");
+                StringFree = (delegate* unmanaged<byte*, void>)Export(lib, "idle_ec_string_free");
+                SinkWrite = (delegate* unmanaged<IntPtr, byte*, nuint, NativeStatus>)Export(lib, "idle_ec_sink_write");
+                ProviderNew = (delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus>)Export(lib, "idle_ec_provider_new");
+                ProviderFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_provider_free");
+                ProviderStartSyncCycle = (delegate* unmanaged<IntPtr, byte*, NativeSession*, byte**, NativeStatus>)Export(lib, "idle_ec_provider_start_sync_cycle");
+                ProviderGetSyncCycleState = (delegate* unmanaged<IntPtr, NativeSession*, byte**, NativeStatus>)Export(lib, "idle_ec_provider_get_sync_cycle_state");
+                WaitNew = (delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_new");
+                WaitHandle = (delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_handle");
+                WaitFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_wait_free");
+                _loaded = true;
+            }
+            catch (Exception e)
+            {
+                _loadFailure = e;
+                throw;
+            }
+        }
+    }
+
+    private static IntPtr Export(IntPtr lib, string name)
+    {
+        if (NativeLibrary.TryGetExport(lib, name, out IntPtr address))
+        {
+            return address;
+        }
+        throw new EntryPointNotFoundException(
+            $"The IdLE Entra Connect native library at '{NativeLibraryLocator.LibraryPath}' has no export '{name}'. Reinstall the module.");
+    }
+
+    /// <summary>The library's version string.</summary>
+    internal static string LibraryVersion
+    {
+        get
+        {
+            EnsureLoaded();
+            return Marshal.PtrToStringUTF8((IntPtr)Version()) ?? string.Empty;
+        }
+    }
+
+    /// <summary>A NUL-terminated UTF-8 copy of <paramref name="text"/>.</summary>
+    internal static byte[] Utf8Z(string text)
+    {
+        int count = Encoding.UTF8.GetByteCount(text);
+        byte[] buffer = new byte[count + 1];
+        Encoding.UTF8.GetBytes(text, 0, text.Length, buffer, 0);
+        return buffer;
+    }
+
+    /// <summary>Reads and frees a string the core returned through an out-parameter.</summary>
+    internal static string? TakeString(byte* text)
+    {
+        if (text == null)
+        {
+            return null;
+        }
+        try
+        {
+            return Marshal.PtrToStringUTF8((IntPtr)text);
+        }
+        finally
+        {
+            StringFree(text);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.IO;
+using System.Management.Automation;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace IdLE.EntraConnect.Interop;
+
+/// <summary>
+/// One provider call's view of the host's AuthSession. The core calls back into
+/// <see cref="Invoke"/> synchronously on the calling thread; the call's state travels as a
+/// GCHandle in the callback table's userdata, so nothing needs a delegate kept alive.
+/// </summary>
+internal sealed unsafe class SessionTrampoline
+{
+    private readonly PSObject _session;
+
+    /// <summary>An exception the trampoline could not turn into an answer (e.g. the pipeline was stopped).</summary>
+    internal Exception? Failure { get; private set; }
+
+    internal SessionTrampoline(PSObject session) => _session = session;
+
+    /// <summary>Runs <paramref name="body"/> with a callback table pointing at this trampoline.</summary>
+    internal T WithTable<T>(Func<IntPtr, T> body)
+    {
+        GCHandle handle = GCHandle.Alloc(this);
+        try
+        {
+            NativeSession table = new() { UserData = GCHandle.ToIntPtr(handle), Invoke = &Invoke };
+            return body((IntPtr)(&table));
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static uint Invoke(IntPtr userData, byte* command, byte* parametersJson, IntPtr sink)
+    {
+        // No exception may cross into native frames: everything is caught, reported as a status,
+        // and rethrown by the caller once the native call has returned.
+        SessionTrampoline? self = null;
+        try
+        {
+            self = (SessionTrampoline)GCHandle.FromIntPtr(userData).Target!;
+            string name = Marshal.PtrToStringUTF8((IntPtr)command) ?? string.Empty;
+            string json = Marshal.PtrToStringUTF8((IntPtr)parametersJson) ?? "{}";
+            Hashtable parameters;
+            using (JsonDocument doc = JsonDocument.Parse(json))
+            {
+                parameters = JsonBridge.ToHashtable(doc.RootElement);
+            }
+            WriteSink(sink, self.Run(name, parameters));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                if (self is not null)
+                {
+                    self.Failure = e;
+                }
+                WriteSink(sink, e.Message);
+            }
+            catch (Exception)
+            {
+                // Nothing more can be said; the status carries the failure.
+            }
+            return 1;
+        }
+    }
+
+    private static void WriteSink(IntPtr sink, string text)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        fixed (byte* data = bytes)
+        {
+            // An over-long answer is refused by the core, which then reports it; nothing to do here.
+            NativeApi.SinkWrite(sink, data, (nuint)bytes.Length);
+        }
+    }
+
+    /// <summary>
+    /// Runs the session's InvokeCommand in a nested pipeline of the caller's runspace, so that
+    /// errors the command only *writes* (the server's "busy" error is non-terminating) are
+    /// captured in that pipeline's error stream instead of slipping past as success.
+    /// </summary>
+    private string Run(string commandName, Hashtable parameters)
+    {
+        var output = new List<object?>();
+        var errors = new List<RemoteErrorInfo>();
+        using (PowerShell ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+        {
+            ps.AddScript(InvokeScript, useLocalScope: true)
+                .AddArgument(_session)
+                .AddArgument(commandName)
+                .AddArgument(parameters);
+            try
+            {
+                Collection<PSObject> results = ps.Invoke();
+                foreach (PSObject item in results)
+                {
+                    if (item is null)
+                    {
+                        continue;
+                    }
+                    // Hosts that merge streams (2>&1) or return Invoke-Command's errors hand
+                    // ErrorRecords back as output.
+                    if (RemoteErrorInfo.IsErrorRecord(item))
+                    {
+                        errors.Add(RemoteErrorInfo.FromOutputItem(item, terminating: false));
+                    }
+                    else
+                    {
+                        output.Add(item);
+                    }
+                }
+            }
+            catch (PipelineStoppedException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                errors.Add(RemoteErrorInfo.FromException(e));
+            }
+            foreach (ErrorRecord record in ps.Streams.Error)
+            {
+                errors.Add(RemoteErrorInfo.FromErrorRecord(record, terminating: false));
+            }
+        }
+        return AnswerJson(output, errors);
+    }
+
+    // The session object and parameters are passed as arguments, never pasted into script text.
+    private const string InvokeScript = "param($Session, $CommandName, $Parameters) $Session.InvokeCommand($CommandName, $Parameters)";
+
+    private static string AnswerJson(List<object?> output, List<RemoteErrorInfo> errors)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("output");
+            w.WriteStartArray();
+            foreach (object? item in output)
+            {
+                JsonBridge.Write(w, item, 0);
+            }
+            w.WriteEndArray();
+            w.WritePropertyName("errors");
+            w.WriteStartArray();
+            foreach (RemoteErrorInfo error in errors)
+            {
+                error.Write(w);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+}
