@@ -154,7 +154,10 @@ mod tests {
     #[test]
     fn display_is_the_serialized_name() {
         assert_eq!(FailureClass::CycleBusy.to_string(), "CycleBusy");
-        assert_eq!(FailureClass::AdSyncUnavailable.to_string(), "AdSyncUnavailable");
+        assert_eq!(
+            FailureClass::AdSyncUnavailable.to_string(),
+            "AdSyncUnavailable"
+        );
     }
 
     #[test]

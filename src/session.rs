@@ -42,5 +42,6 @@ pub struct Answer {
 /// `Err` means no answer could be had at all (the callback failed, or answered something that is
 /// not an [`Answer`]); errors the *command* raised come back inside `Ok(Answer)`.
 pub trait RemoteSession {
-    fn invoke(&mut self, command: &str, parameters: &Map<String, Value>) -> Result<Answer, Failure>;
+    fn invoke(&mut self, command: &str, parameters: &Map<String, Value>)
+        -> Result<Answer, Failure>;
 }
