@@ -80,6 +80,12 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
         }
     }
 
+    /// <summary>
+    /// Builds the exception from a failure object (a hashtable or object with class, errorId,
+    /// category, transient, message, remoteMessage), as the wait machine's decisions carry it.
+    /// </summary>
+    public static DirectorySyncException FromFailure(object failure) => FromFailureJson(JsonBridge.ToJson(failure));
+
     internal static DirectorySyncException Internal(string message, Exception? inner = null) =>
         new("Internal", "IdLE.DirectorySync.InternalError", ErrorCategory.NotSpecified, false, message, null, null, inner);
 

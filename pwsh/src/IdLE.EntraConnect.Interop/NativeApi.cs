@@ -36,6 +36,7 @@ internal static unsafe class NativeApi
     internal static delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus> WaitNew;
     internal static delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus> WaitHandle;
     internal static delegate* unmanaged<IntPtr, void> WaitFree;
+    internal static delegate* unmanaged<byte*, byte**, NativeStatus> ClassifyErrors;
 
     /// <summary>Loads the library and checks its ABI version; idempotent and thread-safe.</summary>
     internal static void EnsureLoaded()
@@ -77,6 +78,7 @@ internal static unsafe class NativeApi
                 WaitNew = (delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_new");
                 WaitHandle = (delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_handle");
                 WaitFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_wait_free");
+                ClassifyErrors = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_classify_errors");
                 _loaded = true;
             }
             catch (Exception e)

@@ -1,0 +1,38 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Text.Json;
+
+namespace IdLE.EntraConnect.Interop;
+
+/// <summary>Classifies an arbitrary error (e.g. from a provider written in PowerShell) with the core's rules.</summary>
+public static unsafe class Classifier
+{
+    /// <summary>The failure (as a PSObject with class, errorId, category, transient, message) for <paramref name="caught"/>.</summary>
+    public static PSObject Classify(ErrorRecord caught)
+    {
+        NativeApi.EnsureLoaded();
+        RemoteErrorInfo info = RemoteErrorInfo.FromException(caught.Exception ?? new InvalidOperationException(caught.ToString()));
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartArray();
+            info.Write(w);
+            w.WriteEndArray();
+        }
+        byte[] json = new byte[stream.Length + 1];
+        Array.Copy(stream.GetBuffer(), json, stream.Length);
+        byte* output = null;
+        NativeStatus status;
+        fixed (byte* input = json)
+        {
+            status = NativeApi.ClassifyErrors(input, &output);
+        }
+        string? failure = NativeApi.TakeString(output);
+        if (status != NativeStatus.Ok || failure is null)
+        {
+            throw DirectorySyncException.FromFailureJson(failure);
+        }
+        return (PSObject)JsonBridge.FromJson(failure)!;
+    }
+}

@@ -1,0 +1,89 @@
+using System;
+using System.Diagnostics;
+using System.Management.Automation;
+
+namespace IdLE.EntraConnect.Interop;
+
+/// <summary>
+/// The native wait machine for one trigger-and-wait. The step feeds it every observation with the
+/// time and does what each decision says; the machine decides everything else.
+/// </summary>
+public sealed unsafe class WaitMachine : IDisposable
+{
+    private readonly WaitMachineHandle _handle = new();
+    private static readonly long Origin = Stopwatch.GetTimestamp();
+
+    /// <summary>Milliseconds of a monotonic clock (never moves back, unaffected by clock changes).</summary>
+    public static ulong NowMs => (ulong)((Stopwatch.GetTimestamp() - Origin) * 1000 / Stopwatch.Frequency);
+
+    /// <summary>Creates a machine from a configuration (hashtable or object; written as JSON).</summary>
+    public WaitMachine(object? configuration)
+    {
+        NativeApi.EnsureLoaded();
+        byte[] config = NativeApi.Utf8Z(JsonBridge.ToJson(configuration ?? new System.Collections.Hashtable()));
+        IntPtr created;
+        byte* error = null;
+        NativeStatus status;
+        fixed (byte* configPtr = config)
+        {
+            status = NativeApi.WaitNew(configPtr, &created, &error);
+        }
+        string? errorJson = NativeApi.TakeString(error);
+        if (status != NativeStatus.Ok)
+        {
+            throw DirectorySyncException.FromFailureJson(errorJson);
+        }
+        _handle.Set(created);
+    }
+
+    /// <summary>Feeds one input (hashtable or object; written as JSON) observed now; returns the decision.</summary>
+    public PSObject Next(object input) => Next(input, NowMs);
+
+    /// <summary>Feeds one input observed at <paramref name="nowMs"/>; returns the decision.</summary>
+    public PSObject Next(object input, ulong nowMs)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        byte[] json = NativeApi.Utf8Z(JsonBridge.ToJson(input));
+        bool added = false;
+        NativeStatus status;
+        string? decision;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            byte* output = null;
+            fixed (byte* inputPtr = json)
+            {
+                status = NativeApi.WaitHandle(_handle.DangerousGetHandle(), nowMs, inputPtr, &output);
+            }
+            decision = NativeApi.TakeString(output);
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+        if (status != NativeStatus.Ok || decision is null)
+        {
+            throw DirectorySyncException.FromFailureJson(decision);
+        }
+        return (PSObject)JsonBridge.FromJson(decision)!;
+    }
+
+    /// <summary>
+    /// The failure JSON the machine expects for an error a provider method threw: the classified
+    /// failure when our provider threw it, otherwise the error classified by the core from its text.
+    /// </summary>
+    public static object FailureOf(ErrorRecord caught)
+    {
+        if (ErrorRecords.FindClassified(caught) is { } classified)
+        {
+            return JsonBridge.FromJson(classified.FailureJson)!;
+        }
+        return Classifier.Classify(caught);
+    }
+
+    /// <summary>Frees the native machine now.</summary>
+    public void Dispose() => _handle.Dispose();
+}

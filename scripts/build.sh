@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds the native core and the compiled layers, and lays out the modules as they ship:
+#   out/modules/<Module>/<Module>.psd1, .psm1, IdLE.EntraConnect.Interop.dll,
+#   runtimes/<rid>/native/<native library>
+# plus the simulator module and the console host. Usage: scripts/build.sh [--debug]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+profile=release
+config=Release
+if [ "${1:-}" = "--debug" ]; then profile=debug; config=Debug; fi
+
+bash scripts/bootstrap.sh >/dev/null
+
+case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) rid=linux-x64; lib=libidle_entraconnect.so ;;
+    Linux-aarch64 | Linux-arm64) rid=linux-arm64; lib=libidle_entraconnect.so ;;
+    Darwin-x86_64) rid=osx-x64; lib=libidle_entraconnect.dylib ;;
+    Darwin-arm64) rid=osx-arm64; lib=libidle_entraconnect.dylib ;;
+    MINGW*-x86_64 | MSYS*-x86_64 | CYGWIN*-x86_64) rid=win-x64; lib=idle_entraconnect.dll ;;
+    *) echo "build: unsupported platform $(uname -s)-$(uname -m)" >&2; exit 1 ;;
+esac
+
+echo "[build] native core ($profile, $rid)"
+if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
+
+echo "[build] interop, simulator and console host ($config)"
+dotnet build pwsh/src/IdLE.EntraConnect.Interop -c "$config" --nologo -v quiet -o out/obj/interop >/dev/null
+if [ -d sim/IdLE.EntraConnect.Simulator ]; then
+    dotnet build sim/IdLE.EntraConnect.Simulator -c "$config" --nologo -v quiet -o out/obj/simulator >/dev/null
+fi
+if [ -d tools/IdLE.ConsoleHost ]; then
+    dotnet build tools/IdLE.ConsoleHost -c "$config" --nologo -v quiet -o out/host >/dev/null
+fi
+
+modules="$root/out/modules"
+rm -rf "$modules"
+mkdir -p "$modules"
+
+# The provider module carries the interop assembly and the native core; the step pack requires
+# the provider module and uses them from there, so one copy is loaded per process.
+provider="$modules/IdLE.Provider.DirectorySync.EntraConnect"
+mkdir -p "$provider/runtimes/$rid/native"
+cp pwsh/IdLE.Provider.DirectorySync.EntraConnect/*.ps[dm]1 "$provider/"
+cp out/obj/interop/IdLE.EntraConnect.Interop.dll "$provider/"
+cp "target/$profile/$lib" "$provider/runtimes/$rid/native/$lib"
+
+if [ -d pwsh/IdLE.Steps.DirectorySync.EntraConnect ]; then
+    mkdir -p "$modules/IdLE.Steps.DirectorySync.EntraConnect"
+    cp pwsh/IdLE.Steps.DirectorySync.EntraConnect/*.ps[dm]1 "$modules/IdLE.Steps.DirectorySync.EntraConnect/"
+fi
+
+if [ -d out/obj/simulator ]; then
+    mkdir -p "$modules/IdLE.EntraConnect.Simulator"
+    cp out/obj/simulator/IdLE.EntraConnect.Simulator.dll out/obj/simulator/IdLE.EntraConnect.Simulator.psd1 \
+        "$modules/IdLE.EntraConnect.Simulator/" 2>/dev/null || true
+fi
+
+echo "[build] modules in out/modules ($(ls "$modules" | tr '\n' ' '))"

@@ -1,0 +1,158 @@
+using System.Linq;
+using System.Management.Automation;
+using Xunit;
+
+namespace IdLE.EntraConnect.Engine.Tests;
+
+/// <summary>
+/// Every failure class, raised by a session with the real server texts (ADSYNC.md), thrown or only
+/// written, live or after a PSSerializer round trip as remoting delivers it.
+/// </summary>
+public class ProviderFailureTests
+{
+    private const string Busy = "System.InvalidOperationException: Connector: contoso.onmicrosoft.com - AAD is busy.\r\n   at Microsoft.IdentityManagement.PowerShell.Cmdlet.StartADSyncSyncCycle.ProcessRecord()";
+    private const string NoRights = "Retrieving the COM class factory for remote component with CLSID {835BEE60-8731-4159-8BFF-941301D76D05} from machine failed due to the following error: 80070005";
+    private const string WinRmDenied = "Connecting to remote server sync01.contoso.com failed with the following error message : Access is denied. For more information, see the about_Remote_Troubleshooting Help topic.";
+    private const string NotRecognized = "The term 'Start-ADSyncSyncCycle' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.";
+    private const string TransportDown = "Connecting to remote server sync01.contoso.com failed with the following error message : WinRM cannot complete the operation. Verify that the specified computer name is valid.";
+
+    public static TheoryData<string, string, string, string> Cases => new()
+    {
+        // message, exception type, expected ErrorId, expected category
+        { Busy, "System.InvalidOperationException", "IdLE.DirectorySync.CycleBusy", "ResourceBusy" },
+        { NoRights, "System.UnauthorizedAccessException", "IdLE.DirectorySync.PermissionDenied", "PermissionDenied" },
+        { NoRights, "System.Runtime.InteropServices.COMException", "IdLE.DirectorySync.PermissionDenied", "PermissionDenied" },
+        { WinRmDenied, "System.Management.Automation.Remoting.PSRemotingTransportException", "IdLE.DirectorySync.PermissionDenied", "PermissionDenied" },
+        { NotRecognized, "System.Management.Automation.CommandNotFoundException", "IdLE.DirectorySync.ADSyncUnavailable", "NotInstalled" },
+        { TransportDown, "System.Management.Automation.Remoting.PSRemotingTransportException", "IdLE.DirectorySync.RemoteExecutionFailed", "ConnectionError" },
+    };
+
+    private static PSObject Fail(string how, string message, string type, string method = "StartSyncCycle")
+    {
+        using var engine = new Engine();
+        string handler = how switch
+        {
+            "thrown" => $"throw [System.Management.Automation.ErrorRecord]::new(([type]'{type}')::new($m), 'E', 'NotSpecified', $null)",
+            "written" => $"Write-TestError -Message $m -ExceptionType '{type}'",
+            "written-with-success" => $"[pscustomobject]@{{ Result = 'Success' }}; Write-TestError -Message $m -ExceptionType '{type}'",
+            "deserialized-in-output" => $"New-TestErrorRecord -Message $m -ExceptionType '{type}' -Deserialize",
+            "live-in-output" => $"New-TestErrorRecord -Message $m -ExceptionType '{type}'",
+            _ => throw new System.ArgumentException(how),
+        };
+        string call = method == "StartSyncCycle" ? "$p.StartSyncCycle('Delta', $s)" : "$p.GetSyncCycleState($s)";
+        return engine.Run($@"
+            $m = $msg
+            $h = {{ param($x) {handler} }}
+            $s = New-TestSession -Handlers @{{ 'Start-ADSyncSyncCycle' = $h; 'Get-ADSyncScheduler' = $h }}
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            Get-TestFailure {{ {call} }}", variables: new System.Collections.Generic.Dictionary<string, object?> { ["msg"] = message }).Single();
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Thrown_errors_are_classified(string message, string type, string errorId, string category)
+    {
+        var f = Fail("thrown", message, type);
+        Assert.Equal(errorId, f.Properties["ErrorId"].Value);
+        Assert.Equal(category, f.Properties["Category"].Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Non_terminating_errors_are_classified(string message, string type, string errorId, string category)
+    {
+        var f = Fail("written", message, type);
+        Assert.Equal(errorId, f.Properties["ErrorId"].Value);
+        Assert.Equal(category, f.Properties["Category"].Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Deserialized_error_records_in_the_output_are_classified(string message, string type, string errorId, string category)
+    {
+        var f = Fail("deserialized-in-output", message, type);
+        Assert.Equal(errorId, f.Properties["ErrorId"].Value);
+        Assert.Equal(category, f.Properties["Category"].Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void State_reads_classify_the_same_way(string message, string type, string errorId, string category)
+    {
+        var f = Fail("thrown", message, type, "GetSyncCycleState");
+        Assert.Equal(errorId, f.Properties["ErrorId"].Value);
+        Assert.Equal(category, f.Properties["Category"].Value);
+    }
+
+    [Fact]
+    public void A_non_terminating_busy_error_beside_a_Success_object_is_not_success()
+    {
+        var f = Fail("written-with-success", Busy, "System.InvalidOperationException");
+        Assert.Equal("IdLE.DirectorySync.CycleBusy", f.Properties["ErrorId"].Value);
+        Assert.Equal(true, f.Properties["Transient"].Value);
+        string inner = (string)f.Properties["Inner"].Value;
+        Assert.Contains("contoso.onmicrosoft.com - AAD", inner);
+        Assert.DoesNotContain("   at Microsoft.", inner);
+    }
+
+    [Fact]
+    public void A_live_error_record_in_the_output_is_classified()
+    {
+        var f = Fail("live-in-output", Busy, "System.InvalidOperationException");
+        Assert.Equal("IdLE.DirectorySync.CycleBusy", f.Properties["ErrorId"].Value);
+    }
+
+    [Fact]
+    public void Permission_errors_tell_the_host_to_supply_an_authorised_session()
+    {
+        var f = Fail("thrown", NoRights, "System.UnauthorizedAccessException");
+        Assert.Contains("AuthSessionBroker", (string)f.Properties["Inner"].Value);
+        Assert.Equal(false, f.Properties["Transient"].Value);
+    }
+
+    [Theory]
+    [InlineData("throw [pscustomobject]@{ Code = 42 }")]
+    [InlineData("throw 42")]
+    [InlineData("throw [System.IO.IOException]::new('The pipe is broken.')")]
+    [InlineData("throw [System.StackOverflowException]::new('not really')")]
+    [InlineData("throw $null")]
+    public void A_session_that_throws_anything_fails_as_remote_execution(string body)
+    {
+        using var engine = new Engine();
+        var f = engine.Run($@"
+            $s = New-TestSession -Handlers @{{ 'Start-ADSyncSyncCycle' = {{ {body} }} }}
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            Get-TestFailure {{ $p.StartSyncCycle('Delta', $s) }}").Single();
+        Assert.Equal("IdLE.DirectorySync.RemoteExecutionFailed", f.Properties["ErrorId"].Value);
+        Assert.Equal(true, f.Properties["Transient"].Value);
+    }
+
+    [Theory]
+    [InlineData("Start-ADSyncSyncCycle", "StartSyncCycle('Delta', $s)", "")]
+    [InlineData("Start-ADSyncSyncCycle", "StartSyncCycle('Delta', $s)", "'Success'")]
+    [InlineData("Start-ADSyncSyncCycle", "StartSyncCycle('Delta', $s)", "[pscustomobject]@{ Result = 'Failure' }")]
+    [InlineData("Get-ADSyncScheduler", "GetSyncCycleState($s)", "")]
+    [InlineData("Get-ADSyncScheduler", "GetSyncCycleState($s)", "42")]
+    [InlineData("Get-ADSyncScheduler", "GetSyncCycleState($s)", "'a string'")]
+    public void Answers_that_cannot_be_understood_are_unexpected_responses(string command, string call, string output)
+    {
+        using var engine = new Engine();
+        var f = engine.Run($@"
+            $s = New-TestSession -Handlers @{{ '{command}' = {{ {output} }} }}
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            Get-TestFailure {{ $p.{call} }}").Single();
+        Assert.Equal("IdLE.DirectorySync.UnexpectedResponse", f.Properties["ErrorId"].Value);
+        Assert.Equal("InvalidResult", f.Properties["Category"].Value);
+    }
+
+    [Fact]
+    public void A_huge_answer_is_refused_without_harm()
+    {
+        using var engine = new Engine();
+        var f = engine.Run(@"
+            $s = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { New-TestScheduler -Override @{ Padding = [string]::new([char]'x', 20MB) } } }
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            Get-TestFailure { $p.GetSyncCycleState($s) }").Single();
+        Assert.Equal("IdLE.DirectorySync.UnexpectedResponse", f.Properties["ErrorId"].Value);
+    }
+}
