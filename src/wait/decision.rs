@@ -1,0 +1,275 @@
+//! What the machine answers: the next action, and the events to emit before doing it.
+
+use super::config::PolicyType;
+use super::events::Event;
+use super::observation::CycleState;
+use crate::failure::Failure;
+use serde_json::{json, Map, Value};
+
+/// What showed that a cycle ran after the trigger was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Evidence {
+    /// A poll after the trigger saw the cycle in progress.
+    InProgressObserved,
+    /// `NextSyncCycleStartTimeInUTC` moved later than its value before the trigger; the
+    /// scheduler moves it when a cycle completes.
+    NextSyncCycleTimeMoved,
+    /// The newest run-history entry changed: a run profile ended after the trigger.
+    RunHistoryChanged,
+}
+
+impl Evidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::InProgressObserved => "InProgressObserved",
+            Evidence::NextSyncCycleTimeMoved => "NextSyncCycleTimeMoved",
+            Evidence::RunHistoryChanged => "RunHistoryChanged",
+        }
+    }
+}
+
+/// Why a poll is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PollReason {
+    /// A regular poll of the triggered cycle.
+    Poll,
+    /// A quick second read to confirm an idle state after the cycle was seen running.
+    ConfirmIdle,
+    /// The previous read failed with a transient failure.
+    RetryAfterFailure,
+    /// The server was busy at trigger time; waiting for the running cycle to end.
+    RunningCycle,
+}
+
+impl PollReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PollReason::Poll => "poll",
+            PollReason::ConfirmIdle => "confirmIdle",
+            PollReason::RetryAfterFailure => "retryAfterFailure",
+            PollReason::RunningCycle => "runningCycle",
+        }
+    }
+}
+
+/// For a progress bar (`Write-Progress`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// 0..=99 while waiting: the share of the timeout used so far.
+    pub percent: u8,
+    /// A short status line.
+    pub status: String,
+    /// Whole seconds left until the deadline (rounded up).
+    pub seconds_remaining: u64,
+}
+
+impl Progress {
+    fn to_json(&self) -> Value {
+        json!({
+            "percent": self.percent,
+            "status": self.status,
+            "secondsRemaining": self.seconds_remaining,
+        })
+    }
+}
+
+/// Warning codes carried by a successful outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WarningCode {
+    /// The server stayed idle and showed no sign of the cycle for the whole start-grace window.
+    StartNotObserved,
+    /// The server is a staging server: the cycle runs but exports nothing.
+    StagingModeEnabled,
+}
+
+impl WarningCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::StartNotObserved => "StartNotObserved",
+            WarningCode::StagingModeEnabled => "StagingModeEnabled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: WarningCode,
+    /// A complete English sentence.
+    pub message: String,
+}
+
+/// The result data of a run that ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitOutcome {
+    /// The server accepted the trigger (always true for `done`).
+    pub started: bool,
+    /// The machine waited for the cycle (the `Wait` setting).
+    pub waited: bool,
+    /// Evidence of the cycle was seen (false with `wait = false` and with `StartNotObserved`).
+    pub start_observed: bool,
+    /// The first evidence seen, if any.
+    pub evidence: Option<Evidence>,
+    /// Poll results received (states and failed reads, including those spent waiting for a
+    /// running cycle).
+    pub attempts: u32,
+    /// Trigger requests answered (more than one only after a busy server).
+    pub trigger_attempts: u32,
+    /// Host-clock milliseconds from `start` to the end.
+    pub elapsed_ms: u64,
+    pub warnings: Vec<Warning>,
+    /// The last observed state (`Unknown` when none was read).
+    pub last_state: CycleState,
+    /// The server reported staging mode.
+    pub staging_mode: bool,
+    pub policy_type: Option<PolicyType>,
+}
+
+impl WaitOutcome {
+    pub fn has_warning(&self, code: WarningCode) -> bool {
+        self.warnings.iter().any(|w| w.code == code)
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("started".into(), self.started.into());
+        m.insert("waited".into(), self.waited.into());
+        m.insert("startObserved".into(), self.start_observed.into());
+        m.insert(
+            "evidence".into(),
+            self.evidence.map_or(Value::Null, |e| e.as_str().into()),
+        );
+        m.insert("attempts".into(), self.attempts.into());
+        m.insert("triggerAttempts".into(), self.trigger_attempts.into());
+        m.insert("elapsedMs".into(), self.elapsed_ms.into());
+        m.insert(
+            "warnings".into(),
+            Value::Array(
+                self.warnings
+                    .iter()
+                    .map(|w| json!({"code": w.code.as_str(), "message": w.message}))
+                    .collect(),
+            ),
+        );
+        m.insert("lastState".into(), self.last_state.as_str().into());
+        m.insert("stagingMode".into(), self.staging_mode.into());
+        m.insert(
+            "policyType".into(),
+            self.policy_type.map_or(Value::Null, |p| p.as_str().into()),
+        );
+        Value::Object(m)
+    }
+}
+
+/// A failed run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailOutcome {
+    pub failure: Failure,
+    /// The last observed state (`Unknown` when none was read).
+    pub last_state: CycleState,
+    pub attempts: u32,
+    pub elapsed_ms: u64,
+}
+
+/// The next thing the step must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Call `GetSyncCycleState` after `after_ms` and feed the answer as a `baseline` input
+    /// (or `pollFailed`). Only asked once, before the trigger, when waiting.
+    ReadState { after_ms: u64 },
+    /// Call `StartSyncCycle` after `after_ms`; feed `triggered` or `triggerFailed`.
+    Trigger {
+        after_ms: u64,
+        /// 1 for the first trigger, 2+ after a busy server.
+        attempt: u32,
+        progress: Option<Progress>,
+    },
+    /// Call `GetSyncCycleState` after `after_ms`; feed `state` or `pollFailed`.
+    Poll {
+        after_ms: u64,
+        /// The number this poll will have (1-based).
+        attempt: u32,
+        reason: PollReason,
+        progress: Progress,
+    },
+    /// Finished well.
+    Done(WaitOutcome),
+    /// Failed; raise the failure as an ErrorRecord.
+    Fail(FailOutcome),
+}
+
+/// The machine's answer to one input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub action: Action,
+    /// Emit these, in order, before acting.
+    pub events: Vec<Event>,
+}
+
+impl Decision {
+    /// True for `done` and `fail`: the run is over.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.action, Action::Done(_) | Action::Fail(_))
+    }
+
+    /// How long to sleep before the next call, for the actions that have one.
+    pub fn after_ms(&self) -> Option<u64> {
+        match &self.action {
+            Action::ReadState { after_ms }
+            | Action::Trigger { after_ms, .. }
+            | Action::Poll { after_ms, .. } => Some(*after_ms),
+            Action::Done(_) | Action::Fail(_) => None,
+        }
+    }
+
+    /// The JSON form handed across the C ABI (see the module documentation).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        match &self.action {
+            Action::ReadState { after_ms } => {
+                m.insert("action".into(), "readState".into());
+                m.insert("afterMs".into(), (*after_ms).into());
+                m.insert("purpose".into(), "baseline".into());
+            }
+            Action::Trigger {
+                after_ms,
+                attempt,
+                progress,
+            } => {
+                m.insert("action".into(), "trigger".into());
+                m.insert("afterMs".into(), (*after_ms).into());
+                m.insert("attempt".into(), (*attempt).into());
+                if let Some(p) = progress {
+                    m.insert("progress".into(), p.to_json());
+                }
+            }
+            Action::Poll {
+                after_ms,
+                attempt,
+                reason,
+                progress,
+            } => {
+                m.insert("action".into(), "poll".into());
+                m.insert("afterMs".into(), (*after_ms).into());
+                m.insert("attempt".into(), (*attempt).into());
+                m.insert("reason".into(), reason.as_str().into());
+                m.insert("progress".into(), progress.to_json());
+            }
+            Action::Done(outcome) => {
+                m.insert("action".into(), "done".into());
+                m.insert("result".into(), outcome.to_json());
+            }
+            Action::Fail(f) => {
+                m.insert("action".into(), "fail".into());
+                m.insert("failure".into(), f.failure.to_json());
+                m.insert("lastState".into(), f.last_state.as_str().into());
+                m.insert("attempts".into(), f.attempts.into());
+                m.insert("elapsedMs".into(), f.elapsed_ms.into());
+            }
+        }
+        m.insert(
+            "events".into(),
+            Value::Array(self.events.iter().map(Event::to_json).collect()),
+        );
+        Value::Object(m)
+    }
+}

@@ -1,0 +1,222 @@
+//! What the step feeds into the machine, and how it is read from JSON.
+
+use super::lenient;
+use super::observation::Observation;
+use crate::failure::{Failure, FailureClass};
+use serde_json::Value;
+
+/// The provider's answer to `StartSyncCycle` when it did not fail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TriggerResult {
+    /// `Started`; `None` when the provider did not say.
+    pub started: Option<bool>,
+    /// `Message`, the provider's own words.
+    pub message: Option<String>,
+}
+
+impl TriggerResult {
+    pub fn started(message: impl Into<String>) -> TriggerResult {
+        TriggerResult {
+            started: Some(true),
+            message: Some(message.into()),
+        }
+    }
+
+    /// Reads `{"Started":true,"Message":"...","Details":{...}}` (keys in any casing).
+    pub fn from_json(value: &Value) -> Result<TriggerResult, String> {
+        let object = value.as_object().ok_or_else(|| {
+            format!(
+                "The trigger result must be a JSON object with Started and Message, but it is {}.",
+                lenient::type_name(value)
+            )
+        })?;
+        Ok(TriggerResult {
+            started: lenient::get(object, "Started").and_then(lenient::as_bool),
+            message: lenient::get(object, "Message")
+                .and_then(lenient::as_text)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+/// One input to the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Begin (`{"kind":"start"}`); the same as [`crate::wait::WaitMachine::start`].
+    Start,
+    /// The state read before the trigger, answering a `readState` decision.
+    Baseline(Observation),
+    /// `StartSyncCycle` returned.
+    Triggered(TriggerResult),
+    /// `StartSyncCycle` failed.
+    TriggerFailed(Failure),
+    /// `GetSyncCycleState` returned, answering a `poll` decision.
+    State(Observation),
+    /// `GetSyncCycleState` failed.
+    PollFailed(Failure),
+    /// The user stopped the pipeline.
+    Cancel,
+}
+
+impl Input {
+    /// The input's `kind` in the JSON form.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Input::Start => "start",
+            Input::Baseline(_) => "baseline",
+            Input::Triggered(_) => "triggered",
+            Input::TriggerFailed(_) => "triggerFailed",
+            Input::State(_) => "state",
+            Input::PollFailed(_) => "pollFailed",
+            Input::Cancel => "cancel",
+        }
+    }
+
+    /// Reads an input from its JSON text. The error is a complete sentence saying what is wrong.
+    pub fn from_json_str(json: &str) -> Result<Input, String> {
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| format!("The input given to the wait machine is not valid JSON: {e}."))?;
+        Input::from_json(&value)
+    }
+
+    /// Reads an input from parsed JSON (see the module documentation for the shapes).
+    pub fn from_json(value: &Value) -> Result<Input, String> {
+        let object = value.as_object().ok_or_else(|| {
+            format!(
+                "An input to the wait machine must be a JSON object with a 'kind', but it is {}.",
+                lenient::type_name(value)
+            )
+        })?;
+        let kind = lenient::get(object, "kind")
+            .and_then(Value::as_str)
+            .ok_or("An input to the wait machine has no 'kind' string.")?;
+        let payload = |key: &str| {
+            lenient::get(object, key)
+                .ok_or_else(|| format!("The '{kind}' input has no '{key}' value."))
+        };
+        let k = kind.to_ascii_lowercase();
+        match k.as_str() {
+            "start" => Ok(Input::Start),
+            "cancel" => Ok(Input::Cancel),
+            "baseline" => Observation::from_json(payload("state")?).map(Input::Baseline),
+            "state" => Observation::from_json(payload("state")?).map(Input::State),
+            "triggered" => TriggerResult::from_json(payload("result")?).map(Input::Triggered),
+            "triggerfailed" => failure_from_json(payload("failure")?).map(Input::TriggerFailed),
+            "pollfailed" => failure_from_json(payload("failure")?).map(Input::PollFailed),
+            _ => Err(format!(
+                "The input kind '{kind}' is not known; the known kinds are start, baseline, \
+                 triggered, triggerFailed, state, pollFailed and cancel."
+            )),
+        }
+    }
+}
+
+/// Reads a failure in the shape of [`Failure::to_json`], leniently: keys in any casing, the
+/// class name in any casing, `errorId`/`category`/`transient` ignored (they follow from the
+/// class), a missing message replaced by a generic sentence.
+pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
+    let object = value.as_object().ok_or_else(|| {
+        format!(
+            "A failure must be a JSON object with 'class' and 'message', but it is {}.",
+            lenient::type_name(value)
+        )
+    })?;
+    let class_name = lenient::get(object, "class")
+        .and_then(Value::as_str)
+        .ok_or("A failure given to the wait machine has no 'class' string.")?;
+    let class = FailureClass::ALL
+        .iter()
+        .copied()
+        .find(|c| c.to_string().eq_ignore_ascii_case(class_name.trim()))
+        .ok_or_else(|| format!("The failure class '{class_name}' is not known."))?;
+    let message = lenient::get(object, "message")
+        .and_then(lenient::as_text)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| {
+            format!("The provider reported a failure of class {class} without a message.")
+        });
+    let mut failure = Failure::new(class, message);
+    if let Some(remote) = lenient::get(object, "remoteMessage").and_then(lenient::as_text) {
+        failure = failure.with_remote(remote);
+    }
+    Ok(failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wait::observation::CycleState;
+
+    #[test]
+    fn reads_every_kind() {
+        assert_eq!(
+            Input::from_json_str(r#"{"kind":"start"}"#),
+            Ok(Input::Start)
+        );
+        assert_eq!(
+            Input::from_json_str(r#"{"Kind":"CANCEL"}"#),
+            Ok(Input::Cancel)
+        );
+        let b = Input::from_json_str(r#"{"kind":"baseline","state":{"State":"Idle"}}"#).unwrap();
+        assert_eq!(b, Input::Baseline(Observation::new(CycleState::Idle)));
+        let s = Input::from_json_str(r#"{"kind":"state","State":{"InProgress":true}}"#).unwrap();
+        assert_eq!(s, Input::State(Observation::new(CycleState::InProgress)));
+        let t = Input::from_json_str(
+            r#"{"kind":"triggered","result":{"Started":true,"Message":"ok","Details":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(t, Input::Triggered(TriggerResult::started("ok")));
+        let f = Input::from_json_str(
+            r#"{"kind":"triggerFailed","failure":{"class":"CycleBusy","errorId":"x",
+                "category":"ResourceBusy","transient":true,"message":"Busy.",
+                "remoteMessage":"AAD is busy."}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            Input::TriggerFailed(
+                Failure::new(FailureClass::CycleBusy, "Busy.").with_remote("AAD is busy.")
+            )
+        );
+        let p =
+            Input::from_json_str(r#"{"kind":"pollfailed","failure":{"class":"permissiondenied"}}"#)
+                .unwrap();
+        match p {
+            Input::PollFailed(f) => {
+                assert_eq!(f.class, FailureClass::PermissionDenied);
+                assert!(f.message.contains("PermissionDenied"));
+                assert_eq!(f.remote_message, None);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn failure_json_round_trips() {
+        for class in FailureClass::ALL {
+            let f = Failure::new(class, "Something happened.").with_remote("remote words");
+            assert_eq!(failure_from_json(&f.to_json()), Ok(f));
+        }
+    }
+
+    #[test]
+    fn malformed_inputs_are_explained() {
+        for bad in [
+            "",
+            "[1]",
+            "{}",
+            r#"{"kind":5}"#,
+            r#"{"kind":"sleep"}"#,
+            r#"{"kind":"state"}"#,
+            r#"{"kind":"state","state":"Idle"}"#,
+            r#"{"kind":"triggered","result":[]}"#,
+            r#"{"kind":"pollFailed","failure":{"message":"x"}}"#,
+            r#"{"kind":"pollFailed","failure":{"class":"Meltdown"}}"#,
+        ] {
+            let e = Input::from_json_str(bad).expect_err(bad);
+            assert!(e.ends_with('.'), "{e}");
+        }
+    }
+}

@@ -1,0 +1,872 @@
+//! The wait machine: a sans-I/O state machine that drives one trigger-and-wait run.
+//!
+//! It never sleeps, never reads a clock and does no I/O. Every input comes with `now_ms` from
+//! the host's monotonic clock; every answer is a [`Decision`]. Server times are compared only
+//! with other server times. The rules are listed in the module documentation of
+//! [`crate::wait`].
+
+use super::config::WaitConfig;
+use super::decision::{
+    Action, Decision, Evidence, FailOutcome, PollReason, Progress, WaitOutcome, Warning,
+    WarningCode,
+};
+use super::events::{Event, EventType};
+use super::input::{Input, TriggerResult};
+use super::observation::{CycleState, Observation, ServerMarks};
+use crate::failure::{Failure, FailureClass};
+
+/// Transient poll failures in a row after which the wait fails with the last one's class.
+pub const MAX_CONSECUTIVE_POLL_FAILURES: u32 = 5;
+/// Upper bound of the delay before the poll that confirms an idle state (the poll interval is
+/// used when it is shorter).
+pub const CONFIRM_DELAY_MS: u64 = 2_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// `start` not yet received.
+    New,
+    /// A `readState` (baseline) was asked.
+    ReadingBaseline,
+    /// A `trigger` was asked.
+    Triggering,
+    /// The server was busy at trigger time; polling until the running cycle ends.
+    WaitingForRunningCycle,
+    /// The trigger was accepted; polling until the cycle has really finished.
+    WaitingForCycle,
+    /// `done` or `fail` was decided.
+    Finished,
+}
+
+impl Phase {
+    /// What the machine was waiting for, completing "... while it ...".
+    fn expecting(self) -> &'static str {
+        match self {
+            Phase::New => "had not been started",
+            Phase::ReadingBaseline => "waited for a 'baseline' or 'pollFailed' input",
+            Phase::Triggering => "waited for a 'triggered' or 'triggerFailed' input",
+            Phase::WaitingForRunningCycle | Phase::WaitingForCycle => {
+                "waited for a 'state' or 'pollFailed' input"
+            }
+            Phase::Finished => "had finished",
+        }
+    }
+}
+
+/// Poll failures of these classes are retried within the timeout; every other class ends the
+/// run at once.
+fn retryable(class: FailureClass) -> bool {
+    matches!(
+        class,
+        FailureClass::RemoteExecutionFailed
+            | FailureClass::UnexpectedResponse
+            | FailureClass::CycleBusy
+            | FailureClass::Timeout
+    )
+}
+
+/// `text` ending in a full stop (or other sentence end).
+fn sentence(text: &str) -> String {
+    let t = text.trim();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_owned()
+    } else {
+        format!("{t}.")
+    }
+}
+
+/// The state machine. See [`crate::wait`] for the protocol and the rules.
+#[derive(Debug, Clone)]
+pub struct WaitMachine {
+    config: WaitConfig,
+    phase: Phase,
+    /// The latest `now_ms` seen; an earlier one is read as this (the clock is monotonic).
+    now_ms: u64,
+    started_ms: Option<u64>,
+    deadline_ms: Option<u64>,
+    accepted_ms: Option<u64>,
+    /// Marks of the latest observation before the trigger (baseline or busy-wait poll).
+    pre_trigger: ServerMarks,
+    /// What post-trigger marks are compared with: `pre_trigger` frozen at acceptance, each
+    /// missing field filled by the first post-trigger value.
+    reference: ServerMarks,
+    in_progress_seen: bool,
+    next_moved: bool,
+    history_changed: bool,
+    first_evidence: Option<Evidence>,
+    /// Marks of an idle observation that awaits confirmation.
+    pending_idle: Option<ServerMarks>,
+    attempts: u32,
+    trigger_attempts: u32,
+    consecutive_failures: u32,
+    last_failure: Option<Failure>,
+    last_state: Option<CycleState>,
+    staging: bool,
+    waiting_announced: bool,
+    final_decision: Option<Decision>,
+}
+
+impl WaitMachine {
+    /// A machine for one run. Fails with `InvalidInput` when the configuration is invalid.
+    pub fn new(config: WaitConfig) -> Result<WaitMachine, Failure> {
+        config.validate()?;
+        Ok(WaitMachine {
+            config,
+            phase: Phase::New,
+            now_ms: 0,
+            started_ms: None,
+            deadline_ms: None,
+            accepted_ms: None,
+            pre_trigger: ServerMarks::default(),
+            reference: ServerMarks::default(),
+            in_progress_seen: false,
+            next_moved: false,
+            history_changed: false,
+            first_evidence: None,
+            pending_idle: None,
+            attempts: 0,
+            trigger_attempts: 0,
+            consecutive_failures: 0,
+            last_failure: None,
+            last_state: None,
+            staging: false,
+            waiting_announced: false,
+            final_decision: None,
+        })
+    }
+
+    pub fn config(&self) -> &WaitConfig {
+        &self.config
+    }
+
+    /// True once `done` or `fail` was decided.
+    pub fn is_finished(&self) -> bool {
+        self.final_decision.is_some()
+    }
+
+    /// The host-clock deadline, once known (from the first trigger answer).
+    pub fn deadline_ms(&self) -> Option<u64> {
+        self.deadline_ms
+    }
+
+    /// The first decision: `readState` (baseline) when waiting, else `trigger`.
+    pub fn start(&mut self, now_ms: u64) -> Decision {
+        self.handle(now_ms, Input::Start)
+    }
+
+    /// Feeds one input observed at `now_ms` (host monotonic clock) and returns what to do next.
+    ///
+    /// After `done` or `fail`, every input gets that final decision again with no events, so
+    /// no event is ever emitted twice.
+    pub fn handle(&mut self, now_ms: u64, input: Input) -> Decision {
+        if let Some(d) = &self.final_decision {
+            return Decision {
+                action: d.action.clone(),
+                events: Vec::new(),
+            };
+        }
+        self.now_ms = self.now_ms.max(now_ms);
+        match (self.phase, input) {
+            (_, Input::Cancel) => self.on_cancel(),
+            (Phase::New, Input::Start) => self.on_start(),
+            (Phase::ReadingBaseline, Input::Baseline(o) | Input::State(o)) => self.on_baseline(o),
+            (Phase::ReadingBaseline, Input::PollFailed(f)) => self.on_baseline_failed(f),
+            (Phase::Triggering, Input::Triggered(r)) => self.on_triggered(r),
+            (Phase::Triggering, Input::TriggerFailed(f)) => self.on_trigger_failed(f),
+            (Phase::WaitingForRunningCycle, Input::State(o)) => self.on_running_cycle_state(o),
+            (Phase::WaitingForCycle, Input::State(o)) => self.on_state(o),
+            (Phase::WaitingForRunningCycle | Phase::WaitingForCycle, Input::PollFailed(f)) => {
+                self.on_poll_failed(f)
+            }
+            (phase, input) => self.defect(format!(
+                "The wait machine received a '{}' input while it {}; this is a defect in the \
+                 step that drives it.",
+                input.kind(),
+                phase.expecting()
+            )),
+        }
+    }
+
+    /// Ends the run with an `Internal` failure (used for unreadable inputs). After the run has
+    /// ended, answers the final decision again without events instead.
+    pub(crate) fn defect(&mut self, message: String) -> Decision {
+        if let Some(d) = &self.final_decision {
+            return Decision {
+                action: d.action.clone(),
+                events: Vec::new(),
+            };
+        }
+        self.fail(Failure::new(FailureClass::Internal, message), Vec::new())
+    }
+
+    // ----- transitions -------------------------------------------------------------------
+
+    fn on_start(&mut self) -> Decision {
+        self.started_ms = Some(self.now_ms);
+        if self.config.wait {
+            self.phase = Phase::ReadingBaseline;
+            Decision {
+                action: Action::ReadState { after_ms: 0 },
+                events: Vec::new(),
+            }
+        } else {
+            self.ask_trigger(Vec::new())
+        }
+    }
+
+    fn on_cancel(&mut self) -> Decision {
+        let mut message =
+            String::from("The directory sync step was cancelled because the pipeline was stopped.");
+        if self.accepted_ms.is_some() {
+            message.push_str(&format!(
+                " The server had already accepted the trigger, so the {} may still run.",
+                self.cycle_name()
+            ));
+        }
+        self.fail(Failure::new(FailureClass::Cancelled, message), Vec::new())
+    }
+
+    fn on_baseline(&mut self, obs: Observation) -> Decision {
+        self.observe_common(&obs);
+        self.pre_trigger = obs.marks.clone();
+        if obs.scheduler_suspended == Some(true) {
+            return self.fail_suspended(Vec::new(), false);
+        }
+        self.ask_trigger(Vec::new())
+    }
+
+    fn on_baseline_failed(&mut self, failure: Failure) -> Decision {
+        if retryable(failure.class) {
+            // The baseline is optional: trigger without it. Server-side evidence then compares
+            // with the first value read after the trigger.
+            self.last_failure = Some(failure);
+            self.ask_trigger(Vec::new())
+        } else {
+            self.fail(failure, Vec::new())
+        }
+    }
+
+    fn on_triggered(&mut self, result: TriggerResult) -> Decision {
+        self.trigger_attempts = self.trigger_attempts.saturating_add(1);
+        match result.started {
+            Some(true) => {}
+            Some(false) => {
+                let mut message = format!("The server did not start the {}.", self.cycle_name());
+                if let Some(m) = &result.message {
+                    message.push_str(&format!(" The provider said: {}", sentence(m)));
+                }
+                let mut f = Failure::new(FailureClass::UnexpectedResponse, message);
+                if let Some(m) = result.message {
+                    f = f.with_remote(m);
+                }
+                return self.fail(f, Vec::new());
+            }
+            None => {
+                return self.fail(
+                    Failure::new(
+                        FailureClass::UnexpectedResponse,
+                        "The provider's StartSyncCycle answer did not say whether the sync cycle \
+                         started, because it has no Started value.",
+                    ),
+                    Vec::new(),
+                )
+            }
+        }
+        let now = self.now_ms;
+        self.accepted_ms = Some(now);
+        let deadline = *self
+            .deadline_ms
+            .get_or_insert(now.saturating_add(self.timeout_ms()));
+        let events = vec![self.triggered_event(&result)];
+        if !self.config.wait {
+            return self.done(false, events);
+        }
+        self.phase = Phase::WaitingForCycle;
+        self.reference = self.pre_trigger.clone();
+        self.consecutive_failures = 0;
+        self.last_failure = None;
+        if now >= deadline {
+            let context = format!(
+                "any state of the triggered {} could be read",
+                self.cycle_name()
+            );
+            return self.fail_timeout(events, &context);
+        }
+        self.schedule_poll(PollReason::Poll, self.poll_ms(), events)
+    }
+
+    fn on_trigger_failed(&mut self, failure: Failure) -> Decision {
+        self.trigger_attempts = self.trigger_attempts.saturating_add(1);
+        if failure.class != FailureClass::CycleBusy || !self.config.wait_for_running_cycle {
+            return self.fail(failure, Vec::new());
+        }
+        let now = self.now_ms;
+        let deadline = *self
+            .deadline_ms
+            .get_or_insert(now.saturating_add(self.timeout_ms()));
+        self.phase = Phase::WaitingForRunningCycle;
+        self.consecutive_failures = 0;
+        self.last_failure = None;
+        if now >= deadline {
+            return self.fail_timeout(
+                Vec::new(),
+                "the sync cycle that was already running finished",
+            );
+        }
+        self.schedule_poll(PollReason::RunningCycle, self.poll_ms(), Vec::new())
+    }
+
+    fn on_running_cycle_state(&mut self, obs: Observation) -> Decision {
+        self.attempts = self.attempts.saturating_add(1);
+        self.consecutive_failures = 0;
+        self.last_failure = None;
+        self.observe_common(&obs);
+        self.pre_trigger = obs.marks.clone();
+        let events = vec![self.poll_event(Some(&obs), None)];
+        if obs.scheduler_suspended == Some(true) {
+            return self.fail_suspended(events, false);
+        }
+        if self.now_ms >= self.deadline() {
+            let context = if obs.state == CycleState::Idle {
+                format!(
+                    "the {} could be triggered again after the running cycle ended",
+                    self.cycle_name()
+                )
+            } else {
+                "the sync cycle that was already running finished".to_owned()
+            };
+            return self.fail_timeout(events, &context);
+        }
+        if obs.state == CycleState::Idle {
+            // The old cycle's end needs no evidence: the trigger's answer is the judge, and a
+            // second busy answer just means waiting again.
+            self.ask_trigger(events)
+        } else {
+            self.schedule_poll(PollReason::RunningCycle, self.poll_ms(), events)
+        }
+    }
+
+    fn on_state(&mut self, obs: Observation) -> Decision {
+        self.attempts = self.attempts.saturating_add(1);
+        self.consecutive_failures = 0;
+        self.last_failure = None;
+        self.observe_common(&obs);
+        self.note_evidence(&obs);
+        let events = vec![self.poll_event(Some(&obs), None)];
+        let suspended = obs.scheduler_suspended == Some(true);
+        let pending = self.pending_idle.take();
+
+        if obs.state != CycleState::Idle {
+            return self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), events);
+        }
+        // Rule 1: idle and the scheduler's next-cycle time moved: a cycle completed.
+        if self.next_moved {
+            return self.done(false, events);
+        }
+        // Rule 2: idle after the cycle was seen (running, or a run-history entry ended): the
+        // idle must be confirmed by a second consecutive idle read with unchanged run history,
+        // because the server drops out of busy between run profiles.
+        if self.in_progress_seen || self.history_changed {
+            if pending
+                .as_ref()
+                .is_some_and(|p| same_run_history(p, &obs.marks))
+            {
+                return self.done(false, events);
+            }
+            self.pending_idle = Some(obs.marks.clone());
+            let delay = self.poll_ms().min(CONFIRM_DELAY_MS);
+            return self.keep_polling(suspended, PollReason::ConfirmIdle, delay, events);
+        }
+        // Rule 3: idle and no sign of the cycle: not started yet, until the start-grace
+        // window (from trigger acceptance) is over; then complete with a warning.
+        let grace_end = self
+            .accepted_ms
+            .unwrap_or(self.now_ms)
+            .saturating_add(u64::from(self.config.start_grace_seconds) * 1000);
+        if self.now_ms >= grace_end {
+            return self.done(true, events);
+        }
+        self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), events)
+    }
+
+    fn on_poll_failed(&mut self, failure: Failure) -> Decision {
+        self.attempts = self.attempts.saturating_add(1);
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        let events = vec![self.poll_event(None, Some(&failure))];
+        if !retryable(failure.class) {
+            return self.fail(failure, events);
+        }
+        if self.consecutive_failures >= MAX_CONSECUTIVE_POLL_FAILURES {
+            let mut f = Failure::new(
+                failure.class,
+                format!(
+                    "The sync cycle state could not be read {} times in a row. The last error \
+                     was: {}",
+                    self.consecutive_failures,
+                    sentence(&failure.message)
+                ),
+            );
+            f.remote_message = failure.remote_message;
+            return self.fail(f, events);
+        }
+        self.last_failure = Some(failure);
+        if self.now_ms >= self.deadline() {
+            let context = self.timeout_context();
+            return self.fail_timeout(events, &context);
+        }
+        let (reason, delay) = if self.pending_idle.is_some() {
+            (
+                PollReason::ConfirmIdle,
+                self.poll_ms().min(CONFIRM_DELAY_MS),
+            )
+        } else {
+            (PollReason::RetryAfterFailure, self.poll_ms())
+        };
+        self.schedule_poll(reason, delay, events)
+    }
+
+    // ----- helpers -----------------------------------------------------------------------
+
+    fn observe_common(&mut self, obs: &Observation) {
+        self.last_state = Some(obs.state);
+        if obs.staging_mode == Some(true) {
+            self.staging = true;
+        }
+    }
+
+    fn note_evidence(&mut self, obs: &Observation) {
+        if obs.state == CycleState::InProgress {
+            self.in_progress_seen = true;
+            self.record(Evidence::InProgressObserved);
+        }
+        let marks = &obs.marks;
+        let reference = &mut self.reference;
+        let mut next_moved = false;
+        let mut history_changed = false;
+        match (reference.next_cycle_start, marks.next_cycle_start) {
+            (Some(r), Some(v)) => next_moved = v > r,
+            (None, Some(v)) => reference.next_cycle_start = Some(v),
+            _ => {}
+        }
+        match (&reference.last_run_history_id, &marks.last_run_history_id) {
+            (Some(r), Some(v)) => history_changed |= v != r,
+            (None, Some(v)) => reference.last_run_history_id = Some(v.clone()),
+            _ => {}
+        }
+        match (reference.last_run_end, marks.last_run_end) {
+            (Some(r), Some(v)) => history_changed |= v > r,
+            (None, Some(v)) => reference.last_run_end = Some(v),
+            _ => {}
+        }
+        if next_moved {
+            self.next_moved = true;
+            self.record(Evidence::NextSyncCycleTimeMoved);
+        }
+        if history_changed {
+            self.history_changed = true;
+            self.record(Evidence::RunHistoryChanged);
+        }
+    }
+
+    fn record(&mut self, evidence: Evidence) {
+        self.first_evidence.get_or_insert(evidence);
+    }
+
+    fn start_observed(&self) -> bool {
+        self.first_evidence.is_some()
+    }
+
+    fn timeout_ms(&self) -> u64 {
+        u64::from(self.config.timeout_seconds) * 1000
+    }
+
+    fn poll_ms(&self) -> u64 {
+        u64::from(self.config.poll_interval_seconds) * 1000
+    }
+
+    /// The deadline; before it is known (never in the polling phases) the current time.
+    fn deadline(&self) -> u64 {
+        self.deadline_ms.unwrap_or(self.now_ms)
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        self.started_ms.map_or(0, |s| self.now_ms.saturating_sub(s))
+    }
+
+    fn cycle_name(&self) -> String {
+        match self.config.policy_type {
+            Some(p) => format!("{} sync cycle", p.as_str()),
+            None => "sync cycle".to_owned(),
+        }
+    }
+
+    fn last_state(&self) -> CycleState {
+        self.last_state.unwrap_or(CycleState::Unknown)
+    }
+
+    fn last_state_text(&self) -> String {
+        match self.last_state {
+            Some(s) => format!("the last known state was {}", s.as_str()),
+            None => "the last known state is Unknown because no state could be read".to_owned(),
+        }
+    }
+
+    fn timeout_context(&self) -> String {
+        let cycle = self.cycle_name();
+        match self.phase {
+            Phase::WaitingForRunningCycle => {
+                "the sync cycle that was already running finished".to_owned()
+            }
+            _ if self.pending_idle.is_some() => {
+                format!("the end of the {cycle} could be confirmed")
+            }
+            _ if self.start_observed() => format!("the {cycle} finished"),
+            _ => format!("the {cycle} was seen to start"),
+        }
+    }
+
+    fn ask_trigger(&mut self, events: Vec<Event>) -> Decision {
+        self.phase = Phase::Triggering;
+        let progress = self.deadline_ms.map(|_| {
+            self.progress(format!(
+                "The running sync cycle has ended; triggering the {} again.",
+                self.cycle_name()
+            ))
+        });
+        Decision {
+            action: Action::Trigger {
+                after_ms: 0,
+                attempt: self.trigger_attempts.saturating_add(1),
+                progress,
+            },
+            events,
+        }
+    }
+
+    /// Keep polling after an observation, unless the scheduler is suspended or time is up.
+    fn keep_polling(
+        &mut self,
+        suspended: bool,
+        reason: PollReason,
+        delay_ms: u64,
+        events: Vec<Event>,
+    ) -> Decision {
+        if suspended {
+            return self.fail_suspended(events, true);
+        }
+        if self.now_ms >= self.deadline() {
+            let context = self.timeout_context();
+            return self.fail_timeout(events, &context);
+        }
+        self.schedule_poll(reason, delay_ms, events)
+    }
+
+    /// Asks for a poll after `delay_ms`, never later than the deadline. Callers make sure the
+    /// deadline is still ahead.
+    fn schedule_poll(
+        &mut self,
+        reason: PollReason,
+        delay_ms: u64,
+        mut events: Vec<Event>,
+    ) -> Decision {
+        let now = self.now_ms;
+        let at = now.saturating_add(delay_ms).min(self.deadline());
+        if !self.waiting_announced {
+            self.waiting_announced = true;
+            events.push(self.waiting_event(reason == PollReason::RunningCycle));
+        }
+        let cycle = self.cycle_name();
+        let status = match reason {
+            PollReason::Poll => match self.last_state {
+                Some(s) => format!(
+                    "Waiting for the {cycle} to finish; the last state was {}.",
+                    s.as_str()
+                ),
+                None => format!("Waiting for the {cycle} to start."),
+            },
+            PollReason::ConfirmIdle => format!("Confirming that the {cycle} has finished."),
+            PollReason::RetryAfterFailure => {
+                "Retrying because the sync cycle state could not be read.".to_owned()
+            }
+            PollReason::RunningCycle => {
+                format!(
+                    "Waiting for the running sync cycle to finish before triggering the {cycle}."
+                )
+            }
+        };
+        Decision {
+            action: Action::Poll {
+                after_ms: at.saturating_sub(now),
+                attempt: self.attempts.saturating_add(1),
+                reason,
+                progress: self.progress(status),
+            },
+            events,
+        }
+    }
+
+    fn progress(&self, status: String) -> Progress {
+        let timeout = self.timeout_ms().max(1);
+        let deadline = self.deadline();
+        let anchor = deadline.saturating_sub(timeout);
+        let elapsed = self.now_ms.saturating_sub(anchor);
+        let percent = (elapsed.saturating_mul(100) / timeout).min(99);
+        let remaining = deadline.saturating_sub(self.now_ms);
+        Progress {
+            percent: u8::try_from(percent).unwrap_or(99),
+            status,
+            seconds_remaining: remaining / 1000 + u64::from(remaining % 1000 != 0),
+        }
+    }
+
+    fn finish(&mut self, decision: Decision) -> Decision {
+        self.phase = Phase::Finished;
+        self.pending_idle = None;
+        self.final_decision = Some(Decision {
+            action: decision.action.clone(),
+            events: Vec::new(),
+        });
+        decision
+    }
+
+    fn done(&mut self, start_not_observed: bool, mut events: Vec<Event>) -> Decision {
+        let cycle = self.cycle_name();
+        let mut warnings = Vec::new();
+        if start_not_observed {
+            warnings.push(Warning {
+                code: WarningCode::StartNotObserved,
+                message: format!(
+                    "The server accepted the trigger, but the {cycle} was never seen running and \
+                     the server showed no sign of a finished cycle within the start-grace window \
+                     of {} seconds (StartGraceSeconds); the cycle may have run between two polls \
+                     or may not have started.",
+                    self.config.start_grace_seconds
+                ),
+            });
+        }
+        if self.staging {
+            warnings.push(Warning {
+                code: WarningCode::StagingModeEnabled,
+                message: "The server is in staging mode: its sync cycles import and synchronize \
+                          but export nothing to Entra ID or Active Directory."
+                    .to_owned(),
+            });
+        }
+        let outcome = WaitOutcome {
+            started: true,
+            waited: self.config.wait,
+            start_observed: self.start_observed(),
+            evidence: self.first_evidence,
+            attempts: self.attempts,
+            trigger_attempts: self.trigger_attempts,
+            elapsed_ms: self.elapsed_ms(),
+            warnings,
+            last_state: self.last_state(),
+            staging_mode: self.staging,
+            policy_type: self.config.policy_type,
+        };
+        let seconds = outcome.elapsed_ms / 1000;
+        let mut message = if !outcome.waited {
+            format!("The {cycle} was triggered; the step did not wait for it to finish.")
+        } else if start_not_observed {
+            format!(
+                "The wait for the {cycle} ended after {seconds} seconds without seeing the cycle \
+                 run (warning StartNotObserved)."
+            )
+        } else {
+            format!(
+                "The {cycle} finished; the wait took {seconds} seconds and {} polls.",
+                outcome.attempts
+            )
+        };
+        if outcome.staging_mode {
+            message.push_str(" The server is in staging mode, so nothing was exported.");
+        }
+        let mut event = Event::new(EventType::DirectorySyncCompleted, message)
+            .with("waited", outcome.waited)
+            .with("attempts", outcome.attempts)
+            .with("triggerAttempts", outcome.trigger_attempts)
+            .with("elapsedMs", outcome.elapsed_ms)
+            .with("elapsedSeconds", seconds)
+            .with("startObserved", outcome.start_observed)
+            .with("evidence", outcome.evidence.map_or("None", |e| e.as_str()))
+            .with(
+                "warnings",
+                outcome
+                    .warnings
+                    .iter()
+                    .map(|w| w.code.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .with("stagingMode", outcome.staging_mode)
+            .with("lastState", outcome.last_state.as_str());
+        if let Some(p) = self.config.policy_type {
+            event = event.with("policyType", p.as_str());
+        }
+        events.push(event);
+        self.finish(Decision {
+            action: Action::Done(outcome),
+            events,
+        })
+    }
+
+    fn fail(&mut self, failure: Failure, mut events: Vec<Event>) -> Decision {
+        let elapsed = self.elapsed_ms();
+        let mut event = Event::new(EventType::DirectorySyncFailed, failure.message.clone())
+            .with("class", failure.class.to_string())
+            .with("errorId", failure.class.error_id())
+            .with("category", failure.class.error_category())
+            .with("transient", failure.class.is_transient())
+            .with("lastState", self.last_state().as_str())
+            .with("attempts", self.attempts)
+            .with("elapsedMs", elapsed)
+            .with("elapsedSeconds", elapsed / 1000);
+        if let Some(r) = &failure.remote_message {
+            event = event.with("remoteMessage", r.as_str());
+        }
+        if let Some(p) = self.config.policy_type {
+            event = event.with("policyType", p.as_str());
+        }
+        events.push(event);
+        let outcome = FailOutcome {
+            failure,
+            last_state: self.last_state(),
+            attempts: self.attempts,
+            elapsed_ms: elapsed,
+        };
+        self.finish(Decision {
+            action: Action::Fail(outcome),
+            events,
+        })
+    }
+
+    fn fail_timeout(&mut self, events: Vec<Event>, context: &str) -> Decision {
+        let mut message = format!(
+            "The wait reached its Timeout of {} seconds (TimeoutSeconds) before {context}; {}.",
+            self.config.timeout_seconds,
+            self.last_state_text()
+        );
+        if let Some(f) = &self.last_failure {
+            message.push_str(&format!(
+                " The last attempt to read the state failed: {}",
+                sentence(&f.message)
+            ));
+        }
+        self.fail(Failure::new(FailureClass::Timeout, message), events)
+    }
+
+    fn fail_suspended(&mut self, events: Vec<Event>, triggered: bool) -> Decision {
+        let when = if triggered {
+            "while the step waited for the triggered cycle"
+        } else {
+            "so the step did not trigger a cycle"
+        };
+        let message = format!(
+            "The Entra Connect sync scheduler is suspended (SchedulerSuspended is True), {when}. \
+             The scheduler is suspended while the configuration wizard is open or an upgrade runs; \
+             close the wizard or let the upgrade finish, then run the step again."
+        );
+        self.fail(
+            Failure::new(FailureClass::SchedulerSuspended, message),
+            events,
+        )
+    }
+
+    // ----- events ------------------------------------------------------------------------
+
+    fn triggered_event(&self, result: &TriggerResult) -> Event {
+        let mut e = Event::new(
+            EventType::DirectorySyncTriggered,
+            format!(
+                "The server accepted the trigger for a {}.",
+                self.cycle_name()
+            ),
+        )
+        .with("triggerAttempt", self.trigger_attempts)
+        .with("wait", self.config.wait);
+        if let Some(m) = &result.message {
+            e = e.with("providerMessage", m.as_str());
+        }
+        if let Some(p) = self.config.policy_type {
+            e = e.with("policyType", p.as_str());
+        }
+        e
+    }
+
+    fn waiting_event(&self, running_cycle: bool) -> Event {
+        let cycle = self.cycle_name();
+        let c = &self.config;
+        let message = if running_cycle {
+            format!(
+                "A sync cycle is already running on the server; waiting up to {} seconds for it \
+                 to finish and for the {cycle} that is then triggered, polling every {} seconds.",
+                c.timeout_seconds, c.poll_interval_seconds
+            )
+        } else {
+            format!(
+                "Waiting up to {} seconds for the {cycle} to finish, polling every {} seconds.",
+                c.timeout_seconds, c.poll_interval_seconds
+            )
+        };
+        let mut e = Event::new(EventType::DirectorySyncWaiting, message)
+            .with(
+                "reason",
+                if running_cycle {
+                    "RunningCycle"
+                } else {
+                    "TriggeredCycle"
+                },
+            )
+            .with("timeoutSeconds", c.timeout_seconds)
+            .with("pollIntervalSeconds", c.poll_interval_seconds)
+            .with("startGraceSeconds", c.start_grace_seconds);
+        if let Some(p) = c.policy_type {
+            e = e.with("policyType", p.as_str());
+        }
+        e
+    }
+
+    fn poll_event(&self, obs: Option<&Observation>, failure: Option<&Failure>) -> Event {
+        let attempt = self.attempts;
+        let elapsed = self.elapsed_ms();
+        let state = obs.map_or(CycleState::Unknown, |o| o.state);
+        let message = match failure {
+            Some(f) => format!(
+                "Poll {attempt} could not read the sync cycle state: {}",
+                sentence(&f.message)
+            ),
+            None => format!(
+                "Poll {attempt} found the sync cycle state {}.",
+                state.as_str()
+            ),
+        };
+        let phase = if self.phase == Phase::WaitingForRunningCycle {
+            "waitingForRunningCycle"
+        } else {
+            "waitingForCycle"
+        };
+        let mut e = Event::new(EventType::DirectorySyncPoll, message)
+            .with("attempt", attempt)
+            .with("state", state.as_str())
+            .with("inProgress", state == CycleState::InProgress)
+            .with("elapsedMs", elapsed)
+            .with("elapsedSeconds", elapsed / 1000)
+            .with("startObserved", self.start_observed())
+            .with("phase", phase)
+            .with("failed", failure.is_some());
+        if let Some(f) = failure {
+            e = e.with("failureClass", f.class.to_string());
+        }
+        if let Some(s) = obs.and_then(|o| o.staging_mode) {
+            e = e.with("stagingMode", s);
+        }
+        if let Some(p) = self.config.policy_type {
+            e = e.with("policyType", p.as_str());
+        }
+        e
+    }
+}
+
+/// Two idle reads confirm each other when the run history did not move between them.
+fn same_run_history(a: &ServerMarks, b: &ServerMarks) -> bool {
+    a.last_run_history_id == b.last_run_history_id && a.last_run_end == b.last_run_end
+}
