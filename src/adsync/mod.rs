@@ -1,3 +1,24 @@
 //! ADSync knowledge: the commands sent to an Entra Connect server and the parsers for what it
 //! answers, in every shape listed in `ADSYNC.md` (live, deserialized by remoting, JSON from
 //! PowerShell 7 or Windows PowerShell 5.1).
+//!
+//! * [`values`]: lenient readers for DateTime, TimeSpan, enums and Booleans in every shape.
+//! * [`commands`]: the command names and the policy types.
+//! * [`scheduler`]: `Get-ADSyncScheduler`'s settings and the sync state they imply.
+//! * [`start`]: `Start-ADSyncSyncCycle`'s success result.
+//! * [`classify`](mod@classify): sorting the errors a command raised into a failure class.
+
+pub mod classify;
+pub mod commands;
+pub mod scheduler;
+pub mod start;
+pub mod text;
+pub mod values;
+
+pub use classify::{classify, classify_error};
+pub use commands::{
+    PolicyType, SchedulerPolicyType, GET_CONNECTOR_RUN_STATUS, GET_RUN_PROFILE_RESULT,
+    GET_SCHEDULER, START_SYNC_CYCLE,
+};
+pub use scheduler::{SchedulerSettings, SyncState};
+pub use values::{TimeSpan, UtcTime};
