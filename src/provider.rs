@@ -1,1 +1,228 @@
 //! Provider operations, written against [`crate::session::RemoteSession`].
+//!
+//! Each operation sends one named ADSync command with data-only parameters and turns the answer
+//! into a result or a classified [`Failure`]. Any error in the answer, terminating or not, fails
+//! the operation: `Start-ADSyncSyncCycle` reports a running cycle only as a non-terminating
+//! error next to otherwise normal-looking output.
+
+use crate::adsync::classify;
+use crate::adsync::commands::{PolicyType, GET_SCHEDULER, POLICY_TYPE_PARAMETER, START_SYNC_CYCLE};
+use crate::adsync::scheduler::{looks_like_scheduler, SchedulerSettings, SyncState};
+use crate::adsync::start::{parse_start_output, SUCCESS};
+use crate::adsync::text::describe_output;
+use crate::adsync::values::{output_items, UtcTime};
+use crate::failure::{Failure, FailureClass};
+use crate::session::RemoteSession;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The answer to `StartSyncCycle`: the server accepted a cycle (which does not mean it ran).
+///
+/// Serializes as `{"Started":true,"Message":"...","PolicyType":"Delta","AcceptedAtUtc":"...Z",
+/// "Details":{"PolicyType":"Delta","AcceptedAtUtc":"...Z","Result":"Success",
+/// "ComputerName":"..."|null}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TriggerResult {
+    pub started: bool,
+    pub message: String,
+    pub policy_type: PolicyType,
+    /// When the server's acceptance was received, by the caller's clock.
+    pub accepted_at_utc: UtcTime,
+    pub details: TriggerDetails,
+}
+
+/// The `Details` of a [`TriggerResult`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TriggerDetails {
+    pub policy_type: PolicyType,
+    pub accepted_at_utc: UtcTime,
+    /// The cmdlet's `Result`, normalised: always `Success` here.
+    pub result: String,
+    /// `PSComputerName` when remoting added it.
+    pub computer_name: Option<String>,
+}
+
+/// The answer to `GetSyncCycleState`.
+///
+/// Serializes as `{"InProgress":bool,"State":"Idle"|"InProgress"|"Unknown","Details":{...}}`
+/// where `Details` is [`SchedulerSettings`] with the real property names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StateResult {
+    /// True only when the scheduler said a cycle is in progress.
+    pub in_progress: bool,
+    pub state: SyncState,
+    /// The parsed scheduler settings.
+    pub details: SchedulerSettings,
+}
+
+impl StateResult {
+    pub fn from_settings(details: SchedulerSettings) -> StateResult {
+        let state = details.state();
+        StateResult {
+            in_progress: state == SyncState::InProgress,
+            state,
+            details,
+        }
+    }
+
+    /// The parsed scheduler settings (the same as `details`).
+    pub fn scheduler(&self) -> &SchedulerSettings {
+        &self.details
+    }
+}
+
+/// Asks the server to start a sync cycle of `policy_type` (`Delta` or `Initial`, any casing).
+///
+/// The policy type is checked before anything is sent. `now` stamps the acceptance.
+/// Fails with `InvalidInput` for a bad policy type, the classified failure of any error the
+/// command raised, or `UnexpectedResponse` when no success result came back.
+pub fn start_sync_cycle(
+    session: &mut dyn RemoteSession,
+    policy_type: &str,
+    now: UtcTime,
+) -> Result<TriggerResult, Failure> {
+    let policy = PolicyType::parse(policy_type)?;
+    let mut parameters = Map::new();
+    parameters.insert(
+        POLICY_TYPE_PARAMETER.to_owned(),
+        Value::String(policy.as_str().to_owned()),
+    );
+    let answer = session.invoke(START_SYNC_CYCLE, &parameters)?;
+    if !answer.errors.is_empty() {
+        return Err(classify(&answer.errors));
+    }
+    let accepted = parse_start_output(&answer.output)?;
+    Ok(TriggerResult {
+        started: true,
+        message: format!("Entra Connect accepted a {policy} sync cycle."),
+        policy_type: policy,
+        accepted_at_utc: now,
+        details: TriggerDetails {
+            policy_type: policy,
+            accepted_at_utc: now,
+            result: SUCCESS.to_owned(),
+            computer_name: accepted.computer_name,
+        },
+    })
+}
+
+/// Reads the scheduler's state with `Get-ADSyncScheduler` (no parameters).
+///
+/// Fails with the classified failure of any error the command raised, or `UnexpectedResponse`
+/// when the output holds no scheduler object. A scheduler object without a readable
+/// `SyncCycleInProgress` is not a failure: its state is `Unknown`.
+pub fn get_sync_cycle_state(session: &mut dyn RemoteSession) -> Result<StateResult, Failure> {
+    let answer = session.invoke(GET_SCHEDULER, &Map::new())?;
+    if !answer.errors.is_empty() {
+        return Err(classify(&answer.errors));
+    }
+    // An object without any scheduler property is refused rather than read as "Unknown": it
+    // is not a scheduler at all, and guessing would hide a misrouted session.
+    if !output_items(&answer.output)
+        .into_iter()
+        .any(looks_like_scheduler)
+    {
+        return Err(Failure::new(
+            FailureClass::UnexpectedResponse,
+            format!(
+                "{GET_SCHEDULER} returned no scheduler settings, so the sync state is unknown; \
+                 received {}.",
+                describe_output(&answer.output)
+            ),
+        ));
+    }
+    let settings = SchedulerSettings::from_output(&answer.output).unwrap_or_default();
+    Ok(StateResult::from_settings(settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{Answer, RemoteError};
+    use serde_json::json;
+
+    /// Answers every call with one canned answer and records what was sent.
+    struct Canned {
+        answer: Result<Answer, Failure>,
+        calls: Vec<(String, Map<String, Value>)>,
+    }
+
+    impl Canned {
+        fn new(output: Vec<Value>, errors: Vec<RemoteError>) -> Self {
+            Canned {
+                answer: Ok(Answer { output, errors }),
+                calls: Vec::new(),
+            }
+        }
+    }
+
+    impl RemoteSession for Canned {
+        fn invoke(
+            &mut self,
+            command: &str,
+            parameters: &Map<String, Value>,
+        ) -> Result<Answer, Failure> {
+            self.calls.push((command.to_owned(), parameters.clone()));
+            self.answer.clone()
+        }
+    }
+
+    const NOW: UtcTime = UtcTime::from_unix_millis(1_780_000_000_000);
+
+    #[test]
+    fn trigger_sends_normalised_policy_and_serialises() {
+        let mut s = Canned::new(
+            vec![json!({"Result": "Success", "PSComputerName": "aadc01"})],
+            vec![],
+        );
+        let r = start_sync_cycle(&mut s, " delta ", NOW).unwrap();
+        assert_eq!(s.calls.len(), 1);
+        assert_eq!(s.calls[0].0, "Start-ADSyncSyncCycle");
+        assert_eq!(
+            Value::Object(s.calls[0].1.clone()),
+            json!({"PolicyType": "Delta"})
+        );
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({
+                "Started": true,
+                "Message": "Entra Connect accepted a Delta sync cycle.",
+                "PolicyType": "Delta",
+                "AcceptedAtUtc": "2026-05-28T20:26:40Z",
+                "Details": {
+                    "PolicyType": "Delta",
+                    "AcceptedAtUtc": "2026-05-28T20:26:40Z",
+                    "Result": "Success",
+                    "ComputerName": "aadc01"
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn state_sends_no_parameters() {
+        let mut s = Canned::new(vec![json!({"SyncCycleInProgress": true})], vec![]);
+        let r = get_sync_cycle_state(&mut s).unwrap();
+        assert_eq!(
+            s.calls,
+            vec![("Get-ADSyncScheduler".to_owned(), Map::new())]
+        );
+        assert!(r.in_progress);
+        assert_eq!(r.state, SyncState::InProgress);
+        assert_eq!(r.scheduler().sync_cycle_in_progress, Some(true));
+    }
+
+    #[test]
+    fn session_failure_passes_through_unchanged() {
+        let f = Failure::new(FailureClass::RemoteExecutionFailed, "callback failed");
+        let mut s = Canned {
+            answer: Err(f.clone()),
+            calls: vec![],
+        };
+        assert_eq!(start_sync_cycle(&mut s, "Initial", NOW), Err(f.clone()));
+        assert_eq!(get_sync_cycle_state(&mut s), Err(f));
+    }
+}
