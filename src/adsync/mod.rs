@@ -5,11 +5,13 @@
 //! * [`values`]: lenient readers for DateTime, TimeSpan, enums and Booleans in every shape.
 //! * [`commands`]: the command names and the policy types.
 //! * [`scheduler`]: `Get-ADSyncScheduler`'s settings and the sync state they imply.
+//! * [`run_history`]: run history and connector run status, the evidence that a cycle ran.
 //! * [`start`]: `Start-ADSyncSyncCycle`'s success result.
 //! * [`classify`](mod@classify): sorting the errors a command raised into a failure class.
 
 pub mod classify;
 pub mod commands;
+pub mod run_history;
 pub mod scheduler;
 pub mod start;
 pub mod text;
