@@ -20,11 +20,20 @@ namespace IdLE.ConsoleHost
         public bool StderrIsTerminal { get; }
         public object Sync => _sync;
 
+        /// <summary>While set, everything goes to stderr in red (used to report a terminating error).</summary>
+        public bool RouteToError { get; set; }
+
         /// <summary>Set by the progress renderer: called before any other output, clears its line.</summary>
         public Action? BeforeWrite { get; set; }
 
         public void Write(string text, ConsoleColor? color = null, bool toError = false)
         {
+            if (RouteToError && !toError)
+            {
+                toError = true;
+                color = ConsoleColor.Red;
+            }
+
             lock (_sync)
             {
                 BeforeWrite?.Invoke();

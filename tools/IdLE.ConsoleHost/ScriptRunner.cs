@@ -136,16 +136,24 @@ namespace IdLE.ConsoleHost
         {
             try
             {
+                // Out-Default renders the engine's error view (ConciseView) with the script position;
+                // its lines are sent to the error stream while this runs.
                 using PowerShell shell = PowerShell.Create();
                 shell.Runspace = runspace;
                 var wrapped = new PSObject(record);
                 wrapped.Properties.Add(new PSNoteProperty("writeErrorStream", true));
                 shell.AddCommand("Out-Default");
-                shell.Invoke(new[] { wrapped });
-                if (!shell.HadErrors)
+                _output.RouteToError = true;
+                try
                 {
-                    return;
+                    shell.Invoke(new[] { wrapped });
                 }
+                finally
+                {
+                    _output.RouteToError = false;
+                }
+
+                return;
             }
             catch (RuntimeException)
             {

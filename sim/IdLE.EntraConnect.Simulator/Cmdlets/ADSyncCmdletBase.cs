@@ -18,23 +18,39 @@ namespace IdLE.EntraConnect.Simulator.Cmdlets
         protected override void ProcessRecord()
         {
             string path = StatePathResolver.Resolve();
-            CmdletOutcome outcome = StateStore.Update(path, state =>
+            CmdletOutcome outcome;
+            try
             {
-                if (state.Scenario.ModuleMissing)
-                {
-                    return CmdletOutcome.Fail(SimulatedErrors.CommandNotFound(CommandName));
-                }
+                outcome = StateStore.Update(path, Run);
+            }
+            catch (System.IO.InvalidDataException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "ADSyncSimulatorStateInvalid", ErrorCategory.InvalidData, path));
+                return;
+            }
 
-                if (state.Scenario.NoRights)
-                {
-                    return CmdletOutcome.Fail(SimulatedErrors.NoRights());
-                }
+            Emit(outcome);
+        }
 
-                DateTime now = SimClock.Now(state.Clock);
-                ServerEngine.Advance(state, now);
-                return Execute(state, now);
-            });
+        private CmdletOutcome Run(SimulatorState state)
+        {
+            if (state.Scenario.ModuleMissing)
+            {
+                return CmdletOutcome.Fail(SimulatedErrors.CommandNotFound(CommandName));
+            }
 
+            if (state.Scenario.NoRights)
+            {
+                return CmdletOutcome.Fail(SimulatedErrors.NoRights());
+            }
+
+            DateTime now = SimClock.Now(state.Clock);
+            ServerEngine.Advance(state, now);
+            return Execute(state, now);
+        }
+
+        private void Emit(CmdletOutcome outcome)
+        {
             if (outcome.Terminating != null)
             {
                 ThrowTerminatingError(outcome.Terminating);

@@ -203,9 +203,9 @@ namespace IdLE.EntraConnect.Simulator.Engine
 
         private static string BusyConnectorOf(CycleData cycle, DateTime nowUtc, Scenario scenario)
         {
+            // The running connector; between runs and before the first one, the Entra connector.
             PlannedRun? running = cycle.Runs.FirstOrDefault(r => r.StartUtc <= nowUtc && nowUtc < r.EndUtc);
-            PlannedRun? next = cycle.Runs.FirstOrDefault(r => r.StartUtc > nowUtc);
-            return running?.ConnectorName ?? next?.ConnectorName ?? scenario.EntraConnectorName;
+            return running?.ConnectorName ?? scenario.EntraConnectorName;
         }
 
         private static void Purge(SimulatorState state, DateTime nowUtc)

@@ -20,6 +20,9 @@ namespace IdLE.EntraConnect.Simulator.State
         /// increments Revision) if it changed or <paramref name="forceWrite"/> is set.
         /// </summary>
         public static T Update<T>(string path, Func<SimulatorState, T> action, bool forceWrite = false)
+            => Update(path, action, forceWrite, tolerateInvalid: false);
+
+        private static T Update<T>(string path, Func<SimulatorState, T> action, bool forceWrite, bool tolerateInvalid)
         {
             string fullPath = Path.GetFullPath(path);
             string? directory = Path.GetDirectoryName(fullPath);
@@ -33,7 +36,7 @@ namespace IdLE.EntraConnect.Simulator.State
                 string? original = File.Exists(fullPath) ? File.ReadAllText(fullPath, Encoding.UTF8) : null;
                 SimulatorState state = original is null || original.Trim().Length == 0
                     ? SimulatorState.CreateDefault(DateTime.UtcNow)
-                    : Parse(original, fullPath);
+                    : Parse(original, fullPath, tolerateInvalid);
 
                 T result = action(state);
 
@@ -48,13 +51,12 @@ namespace IdLE.EntraConnect.Simulator.State
             }
         }
 
-        /// <summary>Replaces the whole state (used by a reset).</summary>
+        /// <summary>Replaces the whole state (used by a reset); also repairs an unreadable file.</summary>
         public static void Replace(string path, SimulatorState state) => Update(path, current =>
         {
-            state.Revision = current.Revision;
             CopyInto(state, current);
             return true;
-        });
+        }, forceWrite: true, tolerateInvalid: true);
 
         private static void CopyInto(SimulatorState source, SimulatorState target)
         {
@@ -69,14 +71,19 @@ namespace IdLE.EntraConnect.Simulator.State
             target.RunHistory = source.RunHistory;
         }
 
-        private static SimulatorState Parse(string json, string path)
+        private static SimulatorState Parse(string json, string path, bool tolerateInvalid)
         {
             try
             {
                 return StateJson.Deserialize(json) ?? throw new InvalidDataException("The state file holds null.");
             }
-            catch (Exception e) when (e is System.Text.Json.JsonException || e is NotSupportedException)
+            catch (Exception e) when (e is System.Text.Json.JsonException || e is NotSupportedException || e is InvalidDataException)
             {
+                if (tolerateInvalid)
+                {
+                    return SimulatorState.CreateDefault(DateTime.UtcNow);
+                }
+
                 throw new InvalidDataException(
                     "The ADSync simulator state file '" + path + "' is not valid: " + e.Message +
                     " Reset it with Reset-ADSyncSimulator.", e);
