@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+// Longest server text kept in `Failure::remote_message`, in characters.
+#define MAX_REMOTE_MESSAGE_CHARS 1000
+
 // Default cap on one callback answer: far above any real ADSync answer, far below what would
 // hurt the host process.
 #define DEFAULT_MAX_ANSWER_BYTES ((16 * 1024) * 1024)
@@ -15,6 +18,30 @@
 // use the library. Bumped on any incompatible change to a signature, a struct layout, a status
 // value or a JSON shape.
 #define IDLE_EC_ABI_VERSION 1
+
+// Default for `timeoutSeconds` (the IdLE step's documented default).
+#define DEFAULT_TIMEOUT_SECONDS 600
+
+// Default for `pollIntervalSeconds` (the IdLE step's documented default).
+#define DEFAULT_POLL_INTERVAL_SECONDS 10
+
+// Default for `startGraceSeconds`. Public scripts sleep 10–30 s after a trigger before they
+// expect `SyncCycleInProgress`; twice the upper end leaves room for a loaded server while a
+// wait whose start is never seen still ends (with a warning) after about six default polls.
+#define DEFAULT_START_GRACE_SECONDS 60
+
+// Largest `timeoutSeconds`: one day. An initial cycle of a large directory takes hours.
+#define MAX_TIMEOUT_SECONDS 86400
+
+// Largest `pollIntervalSeconds`: one hour.
+#define MAX_POLL_INTERVAL_SECONDS 3600
+
+// Transient poll failures in a row after which the wait fails with the last one's class.
+#define MAX_CONSECUTIVE_POLL_FAILURES 5
+
+// Upper bound of the delay before the poll that confirms an idle state (the poll interval is
+// used when it is shorter).
+#define CONFIRM_DELAY_MS 2000
 
 // Status codes returned by every `idle_ec_*` function that can fail.
 //
@@ -45,14 +72,142 @@ enum idle_ec_status
 typedef uint32_t idle_ec_status;
 #endif // __cplusplus
 
+// A .NET TimeSpan: a signed length of time in ticks (100 ns).
+//
+// Serializes as .NET's constant format `[-][d.]hh:mm:ss[.fffffff]` (`00:30:00`,
+// `7.00:00:00`); deserializes from every shape [`timespan`] accepts.
+typedef struct TimeSpan TimeSpan;
+
+// A point in time, in milliseconds since the Unix epoch, UTC.
+//
+// Serializes as an ISO-8601 string ending in `Z`; deserializes from every DateTime shape
+// [`datetime`] accepts.
+typedef struct UtcTime UtcTime;
+
+// A provider: the settings for operations against one kind of Entra Connect server.
+//
+// Opaque. Create with [`idle_ec_provider_new`], free with [`idle_ec_provider_free`]. A provider
+// holds no session and no per-call state, so one provider may be used from several threads at
+// once; each call brings its own session table.
+typedef struct idle_ec_provider idle_ec_provider;
+
 // A buffer owned by the library into which a callback writes its answer.
 //
 // Opaque. Only valid during the callback invocation that received it; never store it.
 typedef struct idle_ec_sink idle_ec_sink;
 
+// A wait machine for one trigger-and-wait.
+//
+// Opaque. Create with [`idle_ec_wait_new`], free with [`idle_ec_wait_free`]. Not thread-safe:
+// use one machine from one thread at a time (it may move between threads between calls).
+typedef struct idle_ec_wait idle_ec_wait;
+
+// The signature of the callback that runs one command through the host's session.
+//
+// * `userdata`: the `userdata` of the [`idle_ec_session`] table, passed through untouched.
+// * `command`: the command name, NUL-terminated UTF-8, e.g. `"Get-ADSyncScheduler"`. Valid only
+//   during the call.
+// * `parameters_json`: the parameters as a JSON object, NUL-terminated UTF-8 (e.g.
+//   `{"PolicyType":"Delta"}`). Valid only during the call.
+// * `sink`: where the answer goes, through [`idle_ec_sink_write`]. Valid only during the call.
+//
+// Return 0 after writing an answer of the form
+// `{"output":[...],"errors":[{"message":"...","exceptionType":"...","fullyQualifiedErrorId":"...","category":"...","terminating":true}]}`
+// — errors the *command* raised belong in `errors`, with status 0. Return non-zero only when the
+// callback itself could not run; anything written to the sink is then taken as a plain-text
+// reason. The callback must not unwind (throw) into the library.
+typedef uint32_t (*idle_ec_invoke_callback)(void *userdata, const char *command, const char *parameters_json, idle_ec_sink *sink);
+
+// The callback table describing one host session.
+//
+// The library calls `invoke` only synchronously, on the thread that called the library function
+// the table was passed to, and never after that function returns: a table may therefore point
+// at state that lives only for that call.
+typedef struct {
+  // Passed as the first argument of every callback; never dereferenced by the library.
+  void *userdata;
+  // Runs one named command. May not be NULL when an operation needs the session.
+  idle_ec_invoke_callback invoke;
+} idle_ec_session;
+
+
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Classifies errors into one failure.
+//
+// `errors_json` is a JSON array of error objects
+// `{"message","exceptionType","fullyQualifiedErrorId","category","terminating"}` (every field
+// optional). `*out_failure_json` receives the failure JSON
+// `{"class","errorId","category","transient","message","remoteMessage"}` — or, for a non-OK
+// status, a failure describing the bad argument — to free with [`idle_ec_string_free`].
+// Neither pointer may be NULL. Thread-safe.
+//
+// # Safety
+// `errors_json` must be NULL or a NUL-terminated string; `out_failure_json` NULL or valid for one pointer write.
+idle_ec_status idle_ec_classify_errors(const char *errors_json,
+                                       char **out_failure_json);
+
+// Creates a provider.
+//
+// `options_json` may be NULL (defaults) or a JSON object: `{"maxAnswerBytes": <bytes>}` caps one
+// session answer (default 16 MiB, at least 1 KiB). On success `*out_provider` receives a provider
+// to be freed with [`idle_ec_provider_free`]. On `IDLE_EC_STATUS_INVALID_ARGUMENT` (unreadable
+// options) and when `out_error_json` is not NULL, `*out_error_json` receives a failure JSON to be
+// freed with [`idle_ec_string_free`]. `out_provider` may not be NULL. Thread-safe.
+//
+// # Safety
+// `options_json` must be NULL or a NUL-terminated string; each out-pointer NULL or valid for one pointer write.
+idle_ec_status idle_ec_provider_new(const char *options_json,
+                                    idle_ec_provider **out_provider,
+                                    char **out_error_json);
+
+// Frees a provider. NULL is accepted and ignored. The provider must not be in use by another
+// thread, and must not be used afterwards.
+//
+// # Safety
+// `provider` must be NULL or a provider from [`idle_ec_provider_new`] not yet freed.
+void idle_ec_provider_free(idle_ec_provider *provider);
+
+// Triggers a sync cycle: runs `Start-ADSyncSyncCycle -PolicyType <Delta|Initial>` through
+// `session`.
+//
+// `policy_type` is `Delta` or `Initial` in any casing. `session` is called synchronously on this
+// thread, zero or one time, before this function returns. `out_json` may not be NULL; on return it
+// holds NULL or a JSON string to free with [`idle_ec_string_free`]:
+// * `IDLE_EC_STATUS_OK`: `{"Started":true,"Message":...,"PolicyType":...,"AcceptedAtUtc":...,"Details":{...}}`;
+// * any other status: a failure `{"class","errorId","category","transient","message","remoteMessage"}`
+//   (`IDLE_EC_STATUS_INVALID_ARGUMENT` for a bad policy type, `IDLE_EC_STATUS_OPERATION_FAILED`
+//   for a classified failure of the server or the session).
+//
+// Thread-safe for distinct sessions; `provider` is only read.
+//
+// # Safety
+// `provider` must be NULL or a live provider; `policy_type` NULL or NUL-terminated; `session` NULL or a table whose callback is safe to call with its `userdata` during this call; `out_json` NULL or valid for one pointer write.
+idle_ec_status idle_ec_provider_start_sync_cycle(const idle_ec_provider *provider,
+                                                 const char *policy_type,
+                                                 const idle_ec_session *session,
+                                                 char **out_json);
+
+// Reads the state of the sync scheduler: runs `Get-ADSyncScheduler` through `session`.
+//
+// `session` is called synchronously on this thread, exactly once, before this function returns.
+// `out_json` may not be NULL; on return it holds NULL or a JSON string to free with
+// [`idle_ec_string_free`]: on `IDLE_EC_STATUS_OK`
+// `{"InProgress":bool,"State":"Idle"|"InProgress"|"Unknown","Details":{...scheduler fields...}}`,
+// otherwise a failure JSON as for [`idle_ec_provider_start_sync_cycle`].
+//
+// Thread-safe for distinct sessions; `provider` is only read.
+//
+// # Safety
+// As for [`idle_ec_provider_start_sync_cycle`].
+idle_ec_status idle_ec_provider_get_sync_cycle_state(const idle_ec_provider *provider,
+                                                     const idle_ec_session *session,
+                                                     char **out_json);
 
 // Appends `len` bytes at `data` to the sink's answer.
 //
@@ -61,12 +216,20 @@ extern "C" {
 // `IDLE_EC_STATUS_NULL_ARGUMENT` for a NULL `sink` or a NULL `data` with non-zero `len`.
 // The bytes are copied; `data` may be freed on return. Call only from inside the callback that
 // received `sink`, on that thread.
-idle_ec_status idle_ec_sink_write(idle_ec_sink *sink, const uint8_t *data, size_t len);
+//
+// # Safety
+// `sink` must be NULL or the sink passed to the running callback; `data` must be valid for `len` bytes of reads.
+idle_ec_status idle_ec_sink_write(idle_ec_sink *sink,
+                                  const uint8_t *data,
+                                  size_t len);
 
 // Frees a string returned by any `idle_ec_*` function through a `char **` out-parameter.
 //
 // NULL is accepted and ignored. Passing a pointer not obtained from this library, or freeing the
 // same string twice, is undefined behaviour. Thread-safe: any thread may free any string.
+//
+// # Safety
+// `s` must be NULL or a string returned by this library and not yet freed.
 void idle_ec_string_free(char *s);
 
 // Returns the ABI version of this library ([`IDLE_EC_ABI_VERSION`]).
@@ -80,6 +243,49 @@ uint32_t idle_ec_abi_version(void);
 // The string is owned by the library and lives as long as the library is loaded: do not free it.
 // Never returns NULL; thread-safe.
 const char *idle_ec_version(void);
+
+// Creates a wait machine from its configuration, a JSON object (see the `wait` module's
+// documentation for the keys; `{}` takes every default).
+//
+// On success `*out_wait` receives a machine to free with [`idle_ec_wait_free`]. On
+// `IDLE_EC_STATUS_INVALID_ARGUMENT` (a bad value, naming the offending key) and other failures,
+// `*out_error_json` receives, when `out_error_json` is not NULL, a failure JSON to free with
+// [`idle_ec_string_free`]. `config_json` and `out_wait` may not be NULL. Thread-safe.
+//
+// # Safety
+// `config_json` must be NULL or NUL-terminated; each out-pointer NULL or valid for one pointer write.
+idle_ec_status idle_ec_wait_new(const char *config_json,
+                                idle_ec_wait **out_wait,
+                                char **out_error_json);
+
+// Feeds the machine one input, a JSON object, observed at `now_ms` (milliseconds of a monotonic
+// clock of the caller's choice, the same clock for every call on one machine), and returns the
+// next decision.
+//
+// `*out_decision_json` receives the decision JSON, to free with [`idle_ec_string_free`]; it is
+// written for every status except a NULL `out_decision_json`. A malformed or out-of-order input
+// is answered with a `fail` decision, not a crash. After a panic (`IDLE_EC_STATUS_PANIC`) the
+// machine must be freed and not used again.
+//
+// # Safety
+// `wait` must be NULL or a live machine not used by another thread; `input_json` NULL or NUL-terminated; `out_decision_json` NULL or valid for one pointer write.
+idle_ec_status idle_ec_wait_handle(idle_ec_wait *wait,
+                                   uint64_t now_ms,
+                                   const char *input_json,
+                                   char **out_decision_json);
+
+// Frees a wait machine. NULL is accepted and ignored. The machine must not be used afterwards.
+//
+// # Safety
+// `wait` must be NULL or a machine from [`idle_ec_wait_new`] not yet freed.
+void idle_ec_wait_free(idle_ec_wait *wait);
+
+// Panics inside the panic boundary. With a non-NULL `out_json`, the internal-error JSON is
+// written there. Test builds only.
+//
+// # Safety
+// `out_json` must be NULL or valid for one pointer write.
+idle_ec_status idle_ec_fault_panic(char **out_json);
 
 #ifdef __cplusplus
 } // extern "C"

@@ -9,12 +9,14 @@
 //!
 //! No domain logic lives here: these functions translate between C and the crate's modules.
 
+pub mod classify;
 pub mod guard;
-
+pub mod provider;
 pub mod session;
 pub mod status;
 pub mod strings;
 pub mod version;
+pub mod wait;
 
 #[cfg(feature = "fault-injection")]
 pub mod fault;

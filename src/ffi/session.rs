@@ -69,6 +69,9 @@ pub struct idle_ec_session {
 /// `IDLE_EC_STATUS_NULL_ARGUMENT` for a NULL `sink` or a NULL `data` with non-zero `len`.
 /// The bytes are copied; `data` may be freed on return. Call only from inside the callback that
 /// received `sink`, on that thread.
+///
+/// # Safety
+/// `sink` must be NULL or the sink passed to the running callback; `data` must be valid for `len` bytes of reads.
 #[no_mangle]
 pub unsafe extern "C" fn idle_ec_sink_write(
     sink: *mut idle_ec_sink,

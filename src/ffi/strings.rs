@@ -56,6 +56,9 @@ pub(crate) unsafe fn write_out(out: *mut *mut c_char, text: String) {
 ///
 /// NULL is accepted and ignored. Passing a pointer not obtained from this library, or freeing the
 /// same string twice, is undefined behaviour. Thread-safe: any thread may free any string.
+///
+/// # Safety
+/// `s` must be NULL or a string returned by this library and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn idle_ec_string_free(s: *mut c_char) {
     value_boundary((), || {

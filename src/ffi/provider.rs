@@ -1,0 +1,262 @@
+//! The provider handle and its two operations, trigger and state.
+
+use super::guard::status_boundary_reporting;
+use super::session::{idle_ec_session, CallbackSession, DEFAULT_MAX_ANSWER_BYTES};
+use super::status::idle_ec_status;
+use super::strings::{read_optional_str, read_str, write_out};
+use crate::adsync::values::UtcTime;
+use crate::failure::{Failure, FailureClass};
+use crate::provider;
+use serde::Deserialize;
+use std::ffi::c_char;
+
+/// A provider: the settings for operations against one kind of Entra Connect server.
+///
+/// Opaque. Create with [`idle_ec_provider_new`], free with [`idle_ec_provider_free`]. A provider
+/// holds no session and no per-call state, so one provider may be used from several threads at
+/// once; each call brings its own session table.
+#[allow(non_camel_case_types)]
+pub struct idle_ec_provider {
+    max_answer_bytes: usize,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+struct ProviderOptions {
+    max_answer_bytes: Option<usize>,
+}
+
+/// The failure JSON written when a panic was caught.
+pub(crate) fn panic_failure_json(message: &str) -> String {
+    Failure::new(
+        FailureClass::Internal,
+        format!("Internal error in the IdLE Entra Connect native core ({message}). Please report this as a bug."),
+    )
+    .to_json()
+    .to_string()
+}
+
+fn failure_json(class: FailureClass, message: impl Into<String>) -> String {
+    Failure::new(class, message).to_json().to_string()
+}
+
+/// Writes `json` through `out` when `out` is not NULL.
+unsafe fn emit(out: *mut *mut c_char, json: String) {
+    if !out.is_null() {
+        write_out(out, json);
+    }
+}
+
+/// The failure JSON for an input-checking status, naming the argument.
+fn argument_failure(status: idle_ec_status, argument: &str) -> String {
+    let message = match status {
+        idle_ec_status::NullArgument => format!("The argument '{argument}' was NULL."),
+        idle_ec_status::InvalidUtf8 => format!("The argument '{argument}' is not valid UTF-8."),
+        idle_ec_status::CallbackFailed => {
+            format!("The session table '{argument}' has no 'invoke' callback.")
+        }
+        _ => format!("The argument '{argument}' is invalid."),
+    };
+    failure_json(FailureClass::InvalidInput, message)
+}
+
+/// Creates a provider.
+///
+/// `options_json` may be NULL (defaults) or a JSON object: `{"maxAnswerBytes": <bytes>}` caps one
+/// session answer (default 16 MiB, at least 1 KiB). On success `*out_provider` receives a provider
+/// to be freed with [`idle_ec_provider_free`]. On `IDLE_EC_STATUS_INVALID_ARGUMENT` (unreadable
+/// options) and when `out_error_json` is not NULL, `*out_error_json` receives a failure JSON to be
+/// freed with [`idle_ec_string_free`]. `out_provider` may not be NULL. Thread-safe.
+///
+/// # Safety
+/// `options_json` must be NULL or a NUL-terminated string; each out-pointer NULL or valid for one pointer write.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_provider_new(
+    options_json: *const c_char,
+    out_provider: *mut *mut idle_ec_provider,
+    out_error_json: *mut *mut c_char,
+) -> idle_ec_status {
+    status_boundary_reporting(
+        || {
+            if out_provider.is_null() {
+                return idle_ec_status::NullArgument;
+            }
+            *out_provider = std::ptr::null_mut();
+            let options = match read_optional_str(options_json) {
+                Ok(None) => ProviderOptions::default(),
+                Ok(Some(text)) => match serde_json::from_str::<ProviderOptions>(&text) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        emit(
+                            out_error_json,
+                            failure_json(
+                                FailureClass::InvalidInput,
+                                format!("The provider options are not valid: {e}."),
+                            ),
+                        );
+                        return idle_ec_status::InvalidArgument;
+                    }
+                },
+                Err(status) => {
+                    emit(out_error_json, argument_failure(status, "options_json"));
+                    return status;
+                }
+            };
+            let max_answer_bytes = options.max_answer_bytes.unwrap_or(DEFAULT_MAX_ANSWER_BYTES);
+            if max_answer_bytes < 1024 {
+                emit(
+                    out_error_json,
+                    failure_json(
+                        FailureClass::InvalidInput,
+                        "The provider option 'maxAnswerBytes' must be at least 1024.",
+                    ),
+                );
+                return idle_ec_status::InvalidArgument;
+            }
+            *out_provider = Box::into_raw(Box::new(idle_ec_provider { max_answer_bytes }));
+            idle_ec_status::Ok
+        },
+        |message| emit(out_error_json, panic_failure_json(&message)),
+    )
+}
+
+/// Frees a provider. NULL is accepted and ignored. The provider must not be in use by another
+/// thread, and must not be used afterwards.
+///
+/// # Safety
+/// `provider` must be NULL or a provider from [`idle_ec_provider_new`] not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_provider_free(provider: *mut idle_ec_provider) {
+    super::guard::value_boundary((), || {
+        if !provider.is_null() {
+            drop(Box::from_raw(provider));
+        }
+    })
+}
+
+/// Why an operation did not produce a result.
+enum OpError {
+    /// An argument failed the ABI checks (NULL, not UTF-8): its status and failure JSON.
+    Argument(idle_ec_status, String),
+    /// The operation ran and failed.
+    Failed(Failure),
+}
+
+impl From<Failure> for OpError {
+    fn from(f: Failure) -> Self {
+        OpError::Failed(f)
+    }
+}
+
+/// Runs one provider operation with the shared argument checks and output handling.
+unsafe fn run_operation(
+    provider: *const idle_ec_provider,
+    session: *const idle_ec_session,
+    out_json: *mut *mut c_char,
+    op: impl FnOnce(&mut CallbackSession) -> Result<serde_json::Value, OpError>,
+) -> idle_ec_status {
+    status_boundary_reporting(
+        || {
+            if out_json.is_null() {
+                return idle_ec_status::NullArgument;
+            }
+            *out_json = std::ptr::null_mut();
+            let Some(provider) = provider.as_ref() else {
+                emit(
+                    out_json,
+                    argument_failure(idle_ec_status::NullArgument, "provider"),
+                );
+                return idle_ec_status::NullArgument;
+            };
+            let mut session = match CallbackSession::from_table(session, provider.max_answer_bytes)
+            {
+                Ok(s) => s,
+                Err(status) => {
+                    emit(out_json, argument_failure(status, "session"));
+                    return status;
+                }
+            };
+            match op(&mut session) {
+                Ok(value) => {
+                    emit(out_json, value.to_string());
+                    idle_ec_status::Ok
+                }
+                Err(OpError::Argument(status, json)) => {
+                    emit(out_json, json);
+                    status
+                }
+                Err(OpError::Failed(failure)) => {
+                    let status = if failure.class == FailureClass::InvalidInput {
+                        idle_ec_status::InvalidArgument
+                    } else {
+                        idle_ec_status::OperationFailed
+                    };
+                    emit(out_json, failure.to_json().to_string());
+                    status
+                }
+            }
+        },
+        |message| emit(out_json, panic_failure_json(&message)),
+    )
+}
+
+fn to_json_value(value: impl serde::Serialize) -> Result<serde_json::Value, OpError> {
+    serde_json::to_value(value).map_err(|e| {
+        OpError::Failed(Failure::new(
+            FailureClass::Internal,
+            format!("Could not serialise the result ({e}). Please report this as a bug."),
+        ))
+    })
+}
+
+/// Triggers a sync cycle: runs `Start-ADSyncSyncCycle -PolicyType <Delta|Initial>` through
+/// `session`.
+///
+/// `policy_type` is `Delta` or `Initial` in any casing. `session` is called synchronously on this
+/// thread, zero or one time, before this function returns. `out_json` may not be NULL; on return it
+/// holds NULL or a JSON string to free with [`idle_ec_string_free`]:
+/// * `IDLE_EC_STATUS_OK`: `{"Started":true,"Message":...,"PolicyType":...,"AcceptedAtUtc":...,"Details":{...}}`;
+/// * any other status: a failure `{"class","errorId","category","transient","message","remoteMessage"}`
+///   (`IDLE_EC_STATUS_INVALID_ARGUMENT` for a bad policy type, `IDLE_EC_STATUS_OPERATION_FAILED`
+///   for a classified failure of the server or the session).
+///
+/// Thread-safe for distinct sessions; `provider` is only read.
+///
+/// # Safety
+/// `provider` must be NULL or a live provider; `policy_type` NULL or NUL-terminated; `session` NULL or a table whose callback is safe to call with its `userdata` during this call; `out_json` NULL or valid for one pointer write.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_provider_start_sync_cycle(
+    provider: *const idle_ec_provider,
+    policy_type: *const c_char,
+    session: *const idle_ec_session,
+    out_json: *mut *mut c_char,
+) -> idle_ec_status {
+    run_operation(provider, session, out_json, |s| {
+        let policy = read_str(policy_type)
+            .map_err(|status| OpError::Argument(status, argument_failure(status, "policy_type")))?;
+        to_json_value(provider::start_sync_cycle(s, &policy, UtcTime::now())?)
+    })
+}
+
+/// Reads the state of the sync scheduler: runs `Get-ADSyncScheduler` through `session`.
+///
+/// `session` is called synchronously on this thread, exactly once, before this function returns.
+/// `out_json` may not be NULL; on return it holds NULL or a JSON string to free with
+/// [`idle_ec_string_free`]: on `IDLE_EC_STATUS_OK`
+/// `{"InProgress":bool,"State":"Idle"|"InProgress"|"Unknown","Details":{...scheduler fields...}}`,
+/// otherwise a failure JSON as for [`idle_ec_provider_start_sync_cycle`].
+///
+/// Thread-safe for distinct sessions; `provider` is only read.
+///
+/// # Safety
+/// As for [`idle_ec_provider_start_sync_cycle`].
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_provider_get_sync_cycle_state(
+    provider: *const idle_ec_provider,
+    session: *const idle_ec_session,
+    out_json: *mut *mut c_char,
+) -> idle_ec_status {
+    run_operation(provider, session, out_json, |s| {
+        to_json_value(provider::get_sync_cycle_state(s)?)
+    })
+}

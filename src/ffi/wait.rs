@@ -1,0 +1,148 @@
+//! The wait machine handle. The machine is sans-I/O: the caller feeds it what it observed with
+//! the time, and does what the decision says (sleep, trigger, poll, finish).
+
+use super::guard::{status_boundary_reporting, value_boundary};
+use super::provider::panic_failure_json;
+use super::status::idle_ec_status;
+use super::strings::{read_str, write_out};
+use crate::failure::{Failure, FailureClass};
+use crate::wait::WaitMachine;
+use std::ffi::c_char;
+
+/// A wait machine for one trigger-and-wait.
+///
+/// Opaque. Create with [`idle_ec_wait_new`], free with [`idle_ec_wait_free`]. Not thread-safe:
+/// use one machine from one thread at a time (it may move between threads between calls).
+#[allow(non_camel_case_types)]
+pub struct idle_ec_wait {
+    machine: WaitMachine,
+}
+
+unsafe fn emit(out: *mut *mut c_char, json: String) {
+    if !out.is_null() {
+        write_out(out, json);
+    }
+}
+
+fn invalid(argument: &str, status: idle_ec_status) -> String {
+    let why = match status {
+        idle_ec_status::NullArgument => "was NULL",
+        idle_ec_status::InvalidUtf8 => "is not valid UTF-8",
+        _ => "is invalid",
+    };
+    Failure::new(
+        FailureClass::InvalidInput,
+        format!("The argument '{argument}' {why}."),
+    )
+    .to_json()
+    .to_string()
+}
+
+/// Creates a wait machine from its configuration, a JSON object (see the `wait` module's
+/// documentation for the keys; `{}` takes every default).
+///
+/// On success `*out_wait` receives a machine to free with [`idle_ec_wait_free`]. On
+/// `IDLE_EC_STATUS_INVALID_ARGUMENT` (a bad value, naming the offending key) and other failures,
+/// `*out_error_json` receives, when `out_error_json` is not NULL, a failure JSON to free with
+/// [`idle_ec_string_free`]. `config_json` and `out_wait` may not be NULL. Thread-safe.
+///
+/// # Safety
+/// `config_json` must be NULL or NUL-terminated; each out-pointer NULL or valid for one pointer write.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_wait_new(
+    config_json: *const c_char,
+    out_wait: *mut *mut idle_ec_wait,
+    out_error_json: *mut *mut c_char,
+) -> idle_ec_status {
+    status_boundary_reporting(
+        || {
+            if !out_error_json.is_null() {
+                *out_error_json = std::ptr::null_mut();
+            }
+            if out_wait.is_null() {
+                emit(
+                    out_error_json,
+                    invalid("out_wait", idle_ec_status::NullArgument),
+                );
+                return idle_ec_status::NullArgument;
+            }
+            *out_wait = std::ptr::null_mut();
+            let config = match read_str(config_json) {
+                Ok(c) => c,
+                Err(status) => {
+                    emit(out_error_json, invalid("config_json", status));
+                    return status;
+                }
+            };
+            match WaitMachine::from_config_json(&config) {
+                Ok(machine) => {
+                    *out_wait = Box::into_raw(Box::new(idle_ec_wait { machine }));
+                    idle_ec_status::Ok
+                }
+                Err(failure) => {
+                    emit(out_error_json, failure.to_json().to_string());
+                    idle_ec_status::InvalidArgument
+                }
+            }
+        },
+        |message| emit(out_error_json, panic_failure_json(&message)),
+    )
+}
+
+/// Feeds the machine one input, a JSON object, observed at `now_ms` (milliseconds of a monotonic
+/// clock of the caller's choice, the same clock for every call on one machine), and returns the
+/// next decision.
+///
+/// `*out_decision_json` receives the decision JSON, to free with [`idle_ec_string_free`]; it is
+/// written for every status except a NULL `out_decision_json`. A malformed or out-of-order input
+/// is answered with a `fail` decision, not a crash. After a panic (`IDLE_EC_STATUS_PANIC`) the
+/// machine must be freed and not used again.
+///
+/// # Safety
+/// `wait` must be NULL or a live machine not used by another thread; `input_json` NULL or NUL-terminated; `out_decision_json` NULL or valid for one pointer write.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_wait_handle(
+    wait: *mut idle_ec_wait,
+    now_ms: u64,
+    input_json: *const c_char,
+    out_decision_json: *mut *mut c_char,
+) -> idle_ec_status {
+    status_boundary_reporting(
+        || {
+            if out_decision_json.is_null() {
+                return idle_ec_status::NullArgument;
+            }
+            *out_decision_json = std::ptr::null_mut();
+            let Some(wait) = wait.as_mut() else {
+                write_out(
+                    out_decision_json,
+                    invalid("wait", idle_ec_status::NullArgument),
+                );
+                return idle_ec_status::NullArgument;
+            };
+            let input = match read_str(input_json) {
+                Ok(i) => i,
+                Err(status) => {
+                    write_out(out_decision_json, invalid("input_json", status));
+                    return status;
+                }
+            };
+            write_out(out_decision_json, wait.machine.handle_json(now_ms, &input));
+            idle_ec_status::Ok
+        },
+        |message| emit(out_decision_json, panic_failure_json(&message)),
+    )
+}
+
+/// Frees a wait machine. NULL is accepted and ignored. The machine must not be used afterwards.
+///
+/// # Safety
+/// `wait` must be NULL or a machine from [`idle_ec_wait_new`] not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_wait_free(wait: *mut idle_ec_wait) {
+    value_boundary((), || {
+        if !wait.is_null() {
+            drop(Box::from_raw(wait));
+        }
+    })
+}
