@@ -32,7 +32,7 @@ public class ProviderFailureTests
         using var engine = new Engine();
         string handler = how switch
         {
-            "thrown" => $"throw [System.Management.Automation.ErrorRecord]::new(([type]'{type}')::new($m), 'E', 'NotSpecified', $null)",
+            "thrown" => $"$t = [type]'{type}'; throw [System.Management.Automation.ErrorRecord]::new($t::new($m), 'E', 'NotSpecified', $null)",
             "written" => $"Write-TestError -Message $m -ExceptionType '{type}'",
             "written-with-success" => $"[pscustomobject]@{{ Result = 'Success' }}; Write-TestError -Message $m -ExceptionType '{type}'",
             "deserialized-in-output" => $"New-TestErrorRecord -Message $m -ExceptionType '{type}' -Deserialize",
@@ -129,8 +129,9 @@ public class ProviderFailureTests
 
     [Theory]
     [InlineData("Start-ADSyncSyncCycle", "StartSyncCycle('Delta', $s)", "")]
-    [InlineData("Start-ADSyncSyncCycle", "StartSyncCycle('Delta', $s)", "'Success'")]
-    [InlineData("Start-ADSyncSyncCycle", "StartSyncCycle('Delta', $s)", "[pscustomobject]@{ Result = 'Failure' }")]
+    // A host that returned the object's text instead of the object: its ToString() is the type name.
+    [InlineData("Start-ADSyncSyncCycle", "StartSyncCycle('Delta', $s)", "'Microsoft.IdentityManagement.PowerShell.ObjectModel.SchedulerOperationStatus'")]
+    [InlineData("Start-ADSyncSyncCycle", "StartSyncCycle('Delta', $s)", "[pscustomobject]@{ Name = 'no Result property' }")]
     [InlineData("Get-ADSyncScheduler", "GetSyncCycleState($s)", "")]
     [InlineData("Get-ADSyncScheduler", "GetSyncCycleState($s)", "42")]
     [InlineData("Get-ADSyncScheduler", "GetSyncCycleState($s)", "'a string'")]
@@ -143,6 +144,18 @@ public class ProviderFailureTests
             Get-TestFailure {{ $p.{call} }}").Single();
         Assert.Equal("IdLE.DirectorySync.UnexpectedResponse", f.Properties["ErrorId"].Value);
         Assert.Equal("InvalidResult", f.Properties["Category"].Value);
+    }
+
+    [Fact]
+    public void A_result_other_than_Success_is_a_failure_of_the_server()
+    {
+        using var engine = new Engine();
+        var f = engine.Run(@"
+            $s = New-TestSession -Handlers @{ 'Start-ADSyncSyncCycle' = { [pscustomobject]@{ Result = 'Failure' } } }
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            Get-TestFailure { $p.StartSyncCycle('Delta', $s) }").Single();
+        Assert.Equal("IdLE.DirectorySync.RemoteExecutionFailed", f.Properties["ErrorId"].Value);
+        Assert.Contains("Failure", (string)f.Properties["Inner"].Value);
     }
 
     [Fact]

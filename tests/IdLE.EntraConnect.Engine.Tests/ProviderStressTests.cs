@@ -25,7 +25,7 @@ public class ProviderStressTests
     }
 
     [Fact]
-    public void Providers_in_two_runspaces_work_at_the_same_time()
+    public async Task Providers_in_two_runspaces_work_at_the_same_time()
     {
         const string script = @"
             $p = New-IdleEntraConnectDirectorySyncProvider
@@ -39,8 +39,7 @@ public class ProviderStressTests
         using var b = new Engine();
         var ta = Task.Run(() => a.Value(script));
         var tb = Task.Run(() => b.Value(script));
-        Task.WaitAll(ta, tb);
-        Assert.Equal(1000, ta.Result);
-        Assert.Equal(1000, tb.Result);
+        object?[] results = await Task.WhenAll(ta, tb);
+        Assert.Equal(new object?[] { 1000, 1000 }, results);
     }
 }

@@ -55,7 +55,8 @@ function Write-TestError {
         [System.Management.Automation.ErrorCategory] $Category = 'NotSpecified',
         [switch] $Deserialize
     )
-    $exception = ([type] $ExceptionType)::new($Message)
+    $exceptionClass = [type] $ExceptionType
+    $exception = $exceptionClass::new($Message)
     $record = [System.Management.Automation.ErrorRecord]::new($exception, $ErrorId, $Category, $null)
     $PSCmdlet.WriteError($record)
 }
@@ -69,7 +70,8 @@ function New-TestErrorRecord {
         [System.Management.Automation.ErrorCategory] $Category = 'NotSpecified',
         [switch] $Deserialize
     )
-    $exception = ([type] $ExceptionType)::new($Message)
+    $exceptionClass = [type] $ExceptionType
+    $exception = $exceptionClass::new($Message)
     $record = [System.Management.Automation.ErrorRecord]::new($exception, $ErrorId, $Category, $null)
     if ($Deserialize) {
         return [System.Management.Automation.PSSerializer]::Deserialize(
