@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/build.sh
+# Packaging builds everything first (scripts/build.sh), then the Gallery packages the install
+# test unpacks.
+bash scripts/package.sh
 
 echo "[test] Rust"
 cargo test --quiet --features fault-injection
