@@ -20,33 +20,9 @@ pub const MAX_TIMEOUT_SECONDS: u32 = 86_400;
 /// Largest `pollIntervalSeconds`: one hour.
 pub const MAX_POLL_INTERVAL_SECONDS: u32 = 3_600;
 
-/// The policy type of the triggered cycle (used in messages and event data only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyType {
-    Delta,
-    Initial,
-}
-
-impl PolicyType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PolicyType::Delta => "Delta",
-            PolicyType::Initial => "Initial",
-        }
-    }
-
-    /// `Delta` or `Initial`, in any casing.
-    pub fn parse(text: &str) -> Option<PolicyType> {
-        let t = text.trim();
-        if t.eq_ignore_ascii_case("delta") {
-            Some(PolicyType::Delta)
-        } else if t.eq_ignore_ascii_case("initial") {
-            Some(PolicyType::Initial)
-        } else {
-            None
-        }
-    }
-}
+/// The policy type of the triggered cycle (used in messages and event data only): the same type
+/// the provider validates, so both accept exactly the same spellings.
+pub use crate::adsync::commands::PolicyType;
 
 /// How the step triggers and waits. Build it with [`WaitConfig::default`] and field updates,
 /// or from JSON with [`WaitConfig::from_json_str`]; [`crate::wait::WaitMachine::new`] validates.
@@ -192,12 +168,15 @@ impl WaitConfig {
             config.wait_for_running_cycle = v;
         }
         if let Some(v) = lenient::get(object, "policyType") {
-            let parsed = v.as_str().and_then(PolicyType::parse).ok_or_else(|| {
-                invalid(format!(
-                    "PolicyType must be 'Delta' or 'Initial', but it is {}.",
-                    describe(v)
-                ))
-            })?;
+            let parsed = v
+                .as_str()
+                .and_then(|t| PolicyType::parse(t).ok())
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "PolicyType must be 'Delta' or 'Initial', but it is {}.",
+                        describe(v)
+                    ))
+                })?;
             config.policy_type = Some(parsed);
         }
         config.validate()?;

@@ -52,13 +52,9 @@ function Write-TestError {
         [string] $Message,
         [string] $ExceptionType = 'System.InvalidOperationException',
         [string] $ErrorId = 'TestError',
-        [System.Management.Automation.ErrorCategory] $Category = 'NotSpecified',
-        [switch] $Deserialize
+        [System.Management.Automation.ErrorCategory] $Category = 'NotSpecified'
     )
-    $exceptionClass = [type] $ExceptionType
-    $exception = $exceptionClass::new($Message)
-    $record = [System.Management.Automation.ErrorRecord]::new($exception, $ErrorId, $Category, $null)
-    $PSCmdlet.WriteError($record)
+    $PSCmdlet.WriteError((New-TestErrorRecord -Message $Message -ExceptionType $ExceptionType -ErrorId $ErrorId -Category $Category))
 }
 
 function New-TestErrorRecord {
