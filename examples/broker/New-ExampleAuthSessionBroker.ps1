@@ -1,0 +1,110 @@
+#Requires -Version 7.4
+# Example: an AuthSessionBroker for IdLE that hands out AuthSessions by name. IdLE calls
+# $broker.AcquireAuthSession($Name, $Options) when a step asks for With.AuthSessionName.
+Set-StrictMode -Version Latest
+
+function New-ExampleAuthSessionBroker {
+    <#
+    .SYNOPSIS
+    Creates an example AuthSessionBroker that opens named AuthSessions on first use and reuses them.
+
+    .DESCRIPTION
+    Returns a [pscustomobject] with the broker contract IdLE uses:
+
+    - AcquireAuthSession([string] $Name, [object] $Options): returns the AuthSession registered
+      under Name, creating it on first use by running its factory, and the same object on later
+      calls while its PSSession is open. A session whose PSSession is no longer open (broken or
+      closed) is disposed and created anew. Options (the step's With.AuthSessionOptions) must be
+      null or a hashtable; this example does not use them.
+    - Dispose(): disposes every AuthSession the broker created.
+
+    The factories are the host's code (script blocks written by the host, not data from a
+    workflow or a request); each returns an AuthSession, e.g. New-EntraConnectJeaAuthSession.
+    Credentials stay inside the factories; the broker never sees or logs them.
+
+    .PARAMETER SessionFactory
+    A hashtable: session name -> script block that returns an AuthSession.
+
+    .OUTPUTS
+    System.Management.Automation.PSCustomObject (PSTypeName IdLE.Example.AuthSessionBroker)
+
+    .EXAMPLE
+    $broker = New-ExampleAuthSessionBroker -SessionFactory @{
+        EntraConnect = { New-EntraConnectJeaAuthSession -ComputerName sync01.contoso.com }
+    }
+    $session = $broker.AcquireAuthSession('EntraConnect', $null)
+    $broker.Dispose()
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)]
+        [ValidateNotNull()]
+        [hashtable] $SessionFactory
+    )
+
+    foreach ($key in $SessionFactory.Keys) {
+        if ($SessionFactory[$key] -isnot [scriptblock]) {
+            throw [System.ArgumentException]::new("SessionFactory['$key'] must be a script block that returns an AuthSession.")
+        }
+    }
+
+    $broker = [pscustomobject]@{
+        PSTypeName = 'IdLE.Example.AuthSessionBroker'
+        Factories  = $SessionFactory.Clone()
+        Sessions   = @{}
+    }
+
+    $broker.PSObject.Members.Add([psscriptmethod]::new('AcquireAuthSession', {
+                param(
+                    [string] $Name,
+                    [object] $Options
+                )
+                if ([string]::IsNullOrWhiteSpace($Name) -or -not $this.Factories.ContainsKey($Name)) {
+                    throw [System.ArgumentException]::new(
+                        "The AuthSessionBroker has no session named '$Name'. Known names: " +
+                        (@($this.Factories.Keys) -join ', ') + '.')
+                }
+                if ($null -ne $Options -and $Options -isnot [hashtable]) {
+                    throw [System.ArgumentException]::new('AuthSessionOptions must be a hashtable (data only) or null.')
+                }
+
+                if ($this.Sessions.ContainsKey($Name)) {
+                    $cached = $this.Sessions[$Name]
+                    $remote = $cached.PSObject.Properties['Session']
+                    $state = if ($null -ne $remote -and $null -ne $remote.Value -and $null -ne $remote.Value.PSObject.Properties['State']) {
+                        [string] $remote.Value.State
+                    }
+                    else {
+                        'Opened'
+                    }
+                    if ($state -eq 'Opened') {
+                        return $cached
+                    }
+                    if ($null -ne $cached.PSObject.Methods['Dispose']) {
+                        $cached.Dispose()
+                    }
+                    $this.Sessions.Remove($Name)
+                }
+
+                $created = & $this.Factories[$Name]
+                if ($null -eq $created -or $null -eq $created.PSObject.Methods['InvokeCommand']) {
+                    throw [System.InvalidOperationException]::new(
+                        "The factory for AuthSession '$Name' did not return an object with an InvokeCommand method.")
+                }
+                $this.Sessions[$Name] = $created
+                return $created
+            }))
+
+    $broker.PSObject.Members.Add([psscriptmethod]::new('Dispose', {
+                foreach ($name in @($this.Sessions.Keys)) {
+                    $session = $this.Sessions[$name]
+                    $this.Sessions.Remove($name)
+                    if ($null -ne $session.PSObject.Methods['Dispose']) {
+                        $session.Dispose()
+                    }
+                }
+            }))
+
+    return $broker
+}
