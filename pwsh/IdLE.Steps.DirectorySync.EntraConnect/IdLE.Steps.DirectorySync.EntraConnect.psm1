@@ -292,7 +292,8 @@ function Invoke-IdleStepTriggerDirectorySync {
             message = "$($script:StepType) '$stepName': the host could not provide the AuthSession '$($with['AuthSessionName'])': $($_.Exception.Message)"
         }
     }
-    $policyType = [string] $with['PolicyType']
+    # Validated by the machine above: pass the canonical spelling on to any provider.
+    $policyType = if (([string] $with['PolicyType']).Trim() -ieq 'Initial') { 'Initial' } else { 'Delta' }
     $finished = $false
     try {
         $decision = $machine.Next(@{ kind = 'start' })
