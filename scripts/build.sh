@@ -26,7 +26,8 @@ echo "[build] native core ($profile, $rid)"
 if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
 
 echo "[build] interop, simulator and console host ($config)"
-dotnet build pwsh/src/IdLE.EntraConnect.Interop -c "$config" --nologo -v quiet -o out/obj/interop >/dev/null
+dotnet build pwsh/src/IdLE.EntraConnect.Interop -c "$config" --nologo -v quiet -o out/obj/interop \
+    -p:IdleVersion="$(tr -d ' \r\n' < VERSION)" >/dev/null
 if [ -d sim/IdLE.EntraConnect.Simulator ]; then
     dotnet build sim/IdLE.EntraConnect.Simulator -c "$config" --nologo -v quiet -o out/obj/simulator >/dev/null
 fi

@@ -61,6 +61,8 @@ function New-IdleEntraConnectDirectorySyncProvider {
     .LINK
     https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/docs/provider.md
     #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '',
+        Justification = 'Creates an in-memory provider object; changes no system state.')]
     [CmdletBinding()]
     [OutputType([pscustomobject])]
     param()

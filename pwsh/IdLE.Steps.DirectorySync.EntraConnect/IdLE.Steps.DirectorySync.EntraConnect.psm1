@@ -53,7 +53,7 @@ function Get-IdleStepMetadataCatalog {
     return $copy
 }
 
-function New-DirectorySyncStepError {
+function ConvertTo-DirectorySyncStepError {
     # An ErrorRecord for a classified failure (a failure object from the wait machine, or an
     # invalid With key found here).
     param(
@@ -238,7 +238,7 @@ function Invoke-IdleStepTriggerDirectorySync {
     $fail = {
         param([object] $Failure)
         # Exactly one DirectorySyncFailed event per failure, then the classified error.
-        $record = New-DirectorySyncStepError -Failure $Failure
+        $record = ConvertTo-DirectorySyncStepError -Failure $Failure
         Write-StepEvent -Context $Context -StepName $stepName -StepEvent @{
             type    = 'DirectorySyncFailed'
             message = $record.Exception.Message
@@ -295,6 +295,7 @@ function Invoke-IdleStepTriggerDirectorySync {
     # Validated by the machine above: pass the canonical spelling on to any provider.
     $policyType = if (([string] $with['PolicyType']).Trim() -ieq 'Initial') { 'Initial' } else { 'Delta' }
     $finished = $false
+    $lastClassified = $null
     try {
         $decision = $machine.Next(@{ kind = 'start' })
         while ($true) {
@@ -317,7 +318,14 @@ function Invoke-IdleStepTriggerDirectorySync {
                 }
                 'fail' {
                     $finished = $true
-                    $record = New-DirectorySyncStepError -Failure $decision.failure
+                    # A failure the provider raised and the machine passed through keeps the
+                    # provider's own ErrorId (e.g. AuthSessionInvalid, which has no class of its own).
+                    $record = if ($null -ne $lastClassified -and $lastClassified.Message -eq [string] $decision.failure.message) {
+                        $lastClassified.ErrorRecord
+                    }
+                    else {
+                        ConvertTo-DirectorySyncStepError -Failure $decision.failure
+                    }
                     $PSCmdlet.ThrowTerminatingError($record)
                 }
             }
@@ -338,6 +346,7 @@ function Invoke-IdleStepTriggerDirectorySync {
             }
 
             $observation = $null
+            $lastClassified = $null
             switch ([string] $decision.action) {
                 'trigger' {
                     try {
@@ -345,7 +354,10 @@ function Invoke-IdleStepTriggerDirectorySync {
                         $observation = @{ kind = 'triggered'; result = $started }
                     }
                     catch [System.Management.Automation.PipelineStoppedException] { throw }
-                    catch { $observation = @{ kind = 'triggerFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_) } }
+                    catch {
+                        $lastClassified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
+                        $observation = @{ kind = 'triggerFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_) }
+                    }
                 }
                 default {
                     # 'poll' and 'readState': read the state through the provider.
@@ -354,7 +366,10 @@ function Invoke-IdleStepTriggerDirectorySync {
                         $observation = @{ kind = 'state'; state = $state }
                     }
                     catch [System.Management.Automation.PipelineStoppedException] { throw }
-                    catch { $observation = @{ kind = 'pollFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_) } }
+                    catch {
+                        $lastClassified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
+                        $observation = @{ kind = 'pollFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_) }
+                    }
                 }
             }
             $decision = $machine.Next($observation)
