@@ -1,0 +1,304 @@
+// IdLE.Benchmark: prints per-call overhead, import time and memory growth of the built
+// IdLE.Provider.DirectorySync.EntraConnect module, hosted in the real PowerShell 7.6 engine.
+// Usage: dotnet run -c Release --project bench/IdLE.Benchmark -- <modules dir>
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+internal static class Program
+{
+    private const int WarmupCalls = 2_000;
+    private const int MeasuredCalls = 20_000;
+    private const double OverheadTargetUs = 100;
+    private const double ImportTargetMs = 400;
+    private const int WarmImports = 10;
+    private const int MemWarmupCalls = 5_000;
+    private const int MemCallsPerMethod = 50_000;
+    private const double MemTargetMiB = 2;
+
+    // The mocked AuthSession and the provider, defined in the benchmark's own PowerShell text
+    // (engine-core cmdlets only).
+    private const string SessionScript = @"
+$global:s = [pscustomobject]@{ PSTypeName = 'IdLE.Benchmark.AuthSession' }
+$global:s.PSObject.Members.Add([psscriptmethod]::new('InvokeCommand', {
+    param([string] $CommandName, [hashtable] $Parameters)
+    if ($CommandName -eq 'Start-ADSyncSyncCycle') {
+        return [pscustomobject]@{ Result = 'Success' }
+    }
+    if ($CommandName -eq 'Get-ADSyncScheduler') {
+        return [pscustomobject][ordered]@{
+            AllowedSyncCycleInterval            = [timespan]::FromMinutes(30)
+            CurrentlyEffectiveSyncCycleInterval = [timespan]::FromMinutes(30)
+            CustomizedSyncCycleInterval         = [timespan]::FromMinutes(30)
+            NextSyncCyclePolicyType             = 'Delta'
+            NextSyncCycleStartTimeInUTC         = [datetime]::new(2026, 11, 23, 12, 0, 0, [System.DateTimeKind]::Utc)
+            PurgeRunHistoryInterval             = [timespan]::FromDays(7)
+            SyncCycleEnabled                    = $true
+            MaintenanceEnabled                  = $true
+            StagingModeEnabled                  = $false
+            SchedulerSuspended                  = $false
+            SyncCycleInProgress                 = $false
+        }
+    }
+    throw ""Unexpected command '$CommandName'.""
+}))
+$global:p = New-IdleEntraConnectDirectorySyncProvider
+";
+
+    // Times each call individually; returns the ticks as one [long[]].
+    private const string LoopScript = @"
+param([int] $Warmup, [int] $Count)
+for ($i = 0; $i -lt $Warmup; $i++) { $null = __CALL__ }
+$ticks = [long[]]::new($Count)
+for ($i = 0; $i -lt $Count; $i++) {
+    $t0 = [System.Diagnostics.Stopwatch]::GetTimestamp()
+    $null = __CALL__
+    $ticks[$i] = [System.Diagnostics.Stopwatch]::GetTimestamp() - $t0
+}
+,$ticks
+";
+
+    private static int Main(string[] args)
+    {
+        if (args.Length < 1 || !Directory.Exists(args[0]))
+        {
+            Console.Error.WriteLine("usage: IdLE.Benchmark <modules dir>   (scripts/build.sh makes out/modules)");
+            return 2;
+        }
+        string modules = Path.GetFullPath(args[0]);
+        string provider = Path.Combine(modules, "IdLE.Provider.DirectorySync.EntraConnect");
+        string shownModules = Path.GetRelativePath(Environment.CurrentDirectory, modules);
+
+        Console.WriteLine("IdLE.Benchmark — provider IdLE.Provider.DirectorySync.EntraConnect in PowerShell "
+            + typeof(PSObject).Assembly.GetName().Version + " on .NET " + Environment.Version
+            + " (" + System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier + ", "
+            + Environment.ProcessorCount + " CPUs)");
+        Console.WriteLine("Command: bash scripts/bench.sh  (= dotnet run -c Release --project bench/IdLE.Benchmark -- "
+            + shownModules + ")");
+        Console.WriteLine();
+
+        // 2. Import time — first, so the cold import is the first in the process.
+        var (coldMs, warmMs) = MeasureImport(provider);
+
+        // 1. Per-call cost.
+        var rows = new List<(string Name, double Median, double P90)>();
+        using (Runspace rs = OpenRunspace())
+        {
+            Run(rs, $"Import-Module -Name '{provider.Replace("'", "''")}' -ErrorAction Stop");
+            Run(rs, SessionScript);
+            // Sanity: the provider answers as expected on this session.
+            Run(rs, "if (-not $p.StartSyncCycle('Delta', $s).Started) { throw 'StartSyncCycle did not start' }; " +
+                    "if ($p.GetSyncCycleState($s).State -ne 'Idle') { throw 'GetSyncCycleState not Idle' }");
+
+            var calls = new (string Name, string Expr)[]
+            {
+                ("floor  Start  $s.InvokeCommand",   "$s.InvokeCommand('Start-ADSyncSyncCycle', @{PolicyType='Delta'})"),
+                ("prov   Start  $p.StartSyncCycle",  "$p.StartSyncCycle('Delta', $s)"),
+                ("floor  State  $s.InvokeCommand",   "$s.InvokeCommand('Get-ADSyncScheduler', @{})"),
+                ("prov   State  $p.GetSyncCycleState", "$p.GetSyncCycleState($s)"),
+                // Diagnostics (where the overhead goes):
+                ("diag   Start  $p.Native direct",   "$p.Native.StartSyncCycle('Delta', $s)"),
+                ("diag   State  $p.Native direct",   "$p.Native.GetSyncCycleState($s)"),
+                ("diag   Start  nested pipeline",    NestedPipeline("'Start-ADSyncSyncCycle'", "@{PolicyType='Delta'}")),
+                ("diag   State  nested pipeline",    NestedPipeline("'Get-ADSyncScheduler'", "@{}")),
+                ("diag   Start  nested, reused inst.", ReusedPipeline("'Start-ADSyncSyncCycle'", "@{PolicyType='Delta'}")),
+                ("diag   State  nested, reused inst.", ReusedPipeline("'Get-ADSyncScheduler'", "@{}")),
+                // A cached ScriptBlock with 2>&1, invoked in the caller's pipeline (no nested pipeline).
+                ("diag   Start  cached sb 2>&1",     "$sb.Invoke($s, 'Start-ADSyncSyncCycle', @{PolicyType='Delta'})"),
+                ("diag   State  cached sb 2>&1",     "$sb.Invoke($s, 'Get-ADSyncScheduler', @{})"),
+            };
+            Run(rs, "$global:ps2 = [powershell]::Create([System.Management.Automation.RunspaceMode]::CurrentRunspace); " +
+                "$global:sb = { param($Session, $CommandName, $Parameters) $Session.InvokeCommand($CommandName, $Parameters) 2>&1 }");
+            // Process-wide warm-up of every expression first (JIT tier-up of the engine, the
+            // interop layer and the JSON paths), so the row order does not bias the figures.
+            foreach (var (_, expr) in calls)
+            {
+                Ticks(rs, expr, WarmupCalls, 1);
+            }
+            foreach (var (name, expr) in calls)
+            {
+                long[] ticks = Ticks(rs, expr, WarmupCalls, MeasuredCalls);
+                rows.Add((name, Percentile(ticks, 0.50), Percentile(ticks, 0.90)));
+            }
+        }
+
+        // 3. Memory growth.
+        var mem = MeasureMemory(provider);
+
+        // ---- Report ----
+        Console.WriteLine($"1. Per-call cost ({MeasuredCalls:N0} measured calls each after {WarmupCalls:N0} warm-up; µs)");
+        Console.WriteLine($"   {"call",-38} {"median",9} {"p90",9}");
+        foreach (var r in rows)
+        {
+            Console.WriteLine($"   {r.Name,-38} {r.Median,9:F1} {r.P90,9:F1}");
+        }
+        double startOver = rows[1].Median - rows[0].Median;
+        double stateOver = rows[3].Median - rows[2].Median;
+        Console.WriteLine($"   overhead StartSyncCycle    = {startOver,8:F1} µs  (target ≤ {OverheadTargetUs:F0} µs) {Verdict(startOver <= OverheadTargetUs)}");
+        Console.WriteLine($"   overhead GetSyncCycleState = {stateOver,8:F1} µs  (target ≤ {OverheadTargetUs:F0} µs) {Verdict(stateOver <= OverheadTargetUs)}");
+        Console.WriteLine($"   (diag: nested-pipeline extra vs floor: Start {rows[6].Median - rows[0].Median:F1} µs, State {rows[7].Median - rows[2].Median:F1} µs;"
+            + $" ScriptMethod wrapper: Start {rows[1].Median - rows[4].Median:F1} µs, State {rows[3].Median - rows[5].Median:F1} µs;"
+            + $" reused nested instance vs floor: Start {rows[8].Median - rows[0].Median:F1} µs, State {rows[9].Median - rows[2].Median:F1} µs;"
+            + $" cached sb 2>&1 vs floor: Start {rows[10].Median - rows[0].Median:F1} µs, State {rows[11].Median - rows[2].Median:F1} µs)");
+        Console.WriteLine();
+
+        Console.WriteLine("2. Import-Module into a fresh runspace (CreateDefault2, opened before timing; ms)");
+        Console.WriteLine($"   cold (first in process, incl. native load) {coldMs,8:F1}  (target ≤ {ImportTargetMs:F0}) {Verdict(coldMs <= ImportTargetMs)}");
+        Console.WriteLine($"   warm (median of {WarmImports} fresh runspaces)       {warmMs,8:F1}  (target ≤ {ImportTargetMs:F0}) {Verdict(warmMs <= ImportTargetMs)}");
+        Console.WriteLine();
+
+        Console.WriteLine($"3. Memory over {2 * MemCallsPerMethod:N0} calls ({MemCallsPerMethod:N0} each method; after {MemWarmupCalls:N0} warm-up + full GC)");
+        Console.WriteLine($"   {"measure",-26} {"before MiB",10} {"after MiB",10} {"growth MiB",10} {"",-4}   {"diag: growth in a 2nd 100k round",10}");
+        PrintMem("Process.WorkingSet64", mem.Before.Ws, mem.After.Ws, mem.Again.Ws);
+        PrintMem("GC.GetTotalMemory(true)", mem.Before.Gc, mem.After.Gc, mem.Again.Gc);
+        if (mem.Before.Rss >= 0)
+        {
+            PrintMem("/proc/self/status VmRSS", mem.Before.Rss, mem.After.Rss, mem.Again.Rss);
+        }
+        Console.WriteLine($"   (target ≤ {MemTargetMiB:F0} MiB growth)");
+        return 0;
+    }
+
+    private static string NestedPipeline(string command, string parameters) =>
+        "$(" +
+        "$ps = [powershell]::Create([System.Management.Automation.RunspaceMode]::CurrentRunspace); " +
+        "try { $null = $ps.AddScript('param($Session, $CommandName, $Parameters) $Session.InvokeCommand($CommandName, $Parameters)', $true).AddArgument($s).AddArgument(" + command + ").AddArgument(" + parameters + "); $ps.Invoke() } " +
+        "finally { $ps.Dispose() })";
+
+    // The same nested pipeline, but one PowerShell instance kept and reset per call.
+    private static string ReusedPipeline(string command, string parameters) =>
+        "$($ps2.Commands.Clear(); $ps2.Streams.ClearStreams(); " +
+        "$null = $ps2.AddScript('param($Session, $CommandName, $Parameters) $Session.InvokeCommand($CommandName, $Parameters)', $true).AddArgument($s).AddArgument(" + command + ").AddArgument(" + parameters + "); $ps2.Invoke())";
+
+    private static string Verdict(bool ok) => ok ? "PASS" : "OVER";
+
+    private static void PrintMem(string name, long before, long after, long again)
+    {
+        double b = before / 1048576.0, a = after / 1048576.0, g = (after - before) / 1048576.0, g2 = (again - after) / 1048576.0;
+        Console.WriteLine($"   {name,-26} {b,10:F2} {a,10:F2} {g,10:F2} {Verdict(g <= MemTargetMiB),-4}   {g2,10:F2}");
+    }
+
+    private static Runspace OpenRunspace()
+    {
+        Runspace rs = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        rs.Open();
+        return rs;
+    }
+
+    private static List<PSObject> Run(Runspace rs, string script, IDictionary<string, object>? parameters = null)
+    {
+        using PowerShell ps = PowerShell.Create();
+        ps.Runspace = rs;
+        ps.AddScript(script);
+        if (parameters is not null)
+        {
+            foreach (var (k, v) in parameters) ps.AddParameter(k, v);
+        }
+        var result = ps.Invoke().ToList();
+        if (ps.Streams.Error.Count > 0)
+        {
+            throw new InvalidOperationException("Script wrote errors: " + string.Join(" | ", ps.Streams.Error));
+        }
+        return result;
+    }
+
+    private static long[] Ticks(Runspace rs, string expr, int warmup, int count)
+    {
+        var result = Run(rs, LoopScript.Replace("__CALL__", expr),
+            new Dictionary<string, object> { ["Warmup"] = warmup, ["Count"] = count });
+        return (long[])result.Single().BaseObject;
+    }
+
+    private static double Percentile(long[] ticks, double q)
+    {
+        long[] sorted = (long[])ticks.Clone();
+        Array.Sort(sorted);
+        double us(long t) => t * 1_000_000.0 / Stopwatch.Frequency;
+        double pos = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
+        return us(sorted[lo]) + (us(sorted[hi]) - us(sorted[lo])) * (pos - lo);
+    }
+
+    private static (double Cold, double WarmMedian) MeasureImport(string provider)
+    {
+        string import = $"Import-Module -Name '{provider.Replace("'", "''")}' -ErrorAction Stop";
+        double Once()
+        {
+            using Runspace rs = OpenRunspace();
+            using PowerShell ps = PowerShell.Create();
+            ps.Runspace = rs;
+            ps.AddScript(import);
+            long t0 = Stopwatch.GetTimestamp();
+            ps.Invoke();
+            double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            if (ps.Streams.Error.Count > 0) throw new InvalidOperationException(string.Join(" | ", ps.Streams.Error));
+            return ms;
+        }
+        double cold = Once();
+        var warm = Enumerable.Range(0, WarmImports).Select(_ => Once()).OrderBy(x => x).ToArray();
+        double median = (warm[(warm.Length - 1) / 2] + warm[warm.Length / 2]) / 2;
+        return (cold, median);
+    }
+
+    private readonly record struct MemPoint(long Ws, long Gc, long Rss);
+
+    // Full GC, then the managed heap, then WorkingSet64 and VmRSS read back to back.
+    private static MemPoint Sample()
+    {
+        FullGc();
+        long gc = GC.GetTotalMemory(true);
+        return new MemPoint(WorkingSet(), gc, VmRss());
+    }
+
+    private static (MemPoint Before, MemPoint After, MemPoint Again) MeasureMemory(string provider)
+    {
+        using Runspace rs = OpenRunspace();
+        Run(rs, $"Import-Module -Name '{provider.Replace("'", "''")}' -ErrorAction Stop");
+        Run(rs, SessionScript);
+        const string loop = @"param([int] $Each)
+for ($i = 0; $i -lt $Each; $i++) { $null = $p.StartSyncCycle('Delta', $s); $null = $p.GetSyncCycleState($s) }";
+        Run(rs, loop, new Dictionary<string, object> { ["Each"] = MemWarmupCalls / 2 });
+        MemPoint before = Sample();
+        Run(rs, loop, new Dictionary<string, object> { ["Each"] = MemCallsPerMethod });
+        MemPoint after = Sample();
+        // Diagnostic: a second, identical round tells a plateau from a steady leak.
+        Run(rs, loop, new Dictionary<string, object> { ["Each"] = MemCallsPerMethod });
+        MemPoint again = Sample();
+        return (before, after, again);
+    }
+
+    private static void FullGc()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private static long WorkingSet()
+    {
+        using Process p = Process.GetCurrentProcess();
+        p.Refresh();
+        return p.WorkingSet64;
+    }
+
+    /// <summary>VmRSS from /proc/self/status in bytes (Linux); -1 elsewhere.</summary>
+    private static long VmRss()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return -1;
+        foreach (string line in File.ReadLines(status))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                string kb = line.Substring(6).Trim().Split(' ')[0];
+                return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        return -1;
+    }
+}
