@@ -11,7 +11,7 @@ for tool in cargo rustc dotnet; do
     need_cmd "$tool" || { echo "bootstrap: '$tool' is required and not on PATH" >&2; exit 1; }
 done
 
-# Rust crates. Where crates.io is reachable cargo uses it as usual; where it is not (this kind of
+# Rust crates. Where the default registry is reachable cargo uses it as usual; where it is not (this kind of
 # machine), Debian's packaged crates serve as the registry, configured in cargo's *home*
 # configuration so every cargo process, including the one cbindgen starts from build.rs, sees it.
 debian_crates=(librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-thiserror-dev
