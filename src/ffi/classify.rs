@@ -1,8 +1,8 @@
 //! Failure classification for errors raised outside the provider (e.g. by a provider written in
 //! PowerShell), so the step sorts every error with the same rules.
 
+use super::errors::{argument_failure, panic_failure_json};
 use super::guard::status_boundary_reporting;
-use super::provider::panic_failure_json;
 use super::status::idle_ec_status;
 use super::strings::{read_str, write_out};
 use crate::adsync::classify;
@@ -32,18 +32,10 @@ pub unsafe extern "C" fn idle_ec_classify_errors(
                 return idle_ec_status::NullArgument;
             }
             *out_failure_json = std::ptr::null_mut();
-            let bad = |message: &str| {
-                Failure::new(FailureClass::InvalidInput, message)
-                    .to_json()
-                    .to_string()
-            };
             let text = match read_str(errors_json) {
                 Ok(t) => t,
                 Err(status) => {
-                    write_out(
-                        out_failure_json,
-                        bad("The argument 'errors_json' was NULL or not UTF-8."),
-                    );
+                    write_out(out_failure_json, argument_failure(status, "errors_json"));
                     return status;
                 }
             };
@@ -53,7 +45,12 @@ pub unsafe extern "C" fn idle_ec_classify_errors(
                     idle_ec_status::Ok
                 }
                 _ => {
-                    write_out(out_failure_json, bad("The argument 'errors_json' must be a non-empty JSON array of error objects."));
+                    write_out(out_failure_json, Failure::new(
+                        FailureClass::InvalidInput,
+                        "The argument 'errors_json' must be a non-empty JSON array of error objects.",
+                    )
+                    .to_json()
+                    .to_string());
                     idle_ec_status::InvalidArgument
                 }
             }

@@ -17,7 +17,7 @@ pub unsafe extern "C" fn idle_ec_fault_panic(out_json: *mut *mut c_char) -> idle
         || panic!("fault injection: a deliberate panic inside the library"),
         |message| {
             if !out_json.is_null() {
-                write_out(out_json, super::provider::panic_failure_json(&message));
+                write_out(out_json, super::errors::panic_failure_json(&message));
             }
         },
     )

@@ -10,6 +10,7 @@
 //! No domain logic lives here: these functions translate between C and the crate's modules.
 
 pub mod classify;
+mod errors;
 pub mod guard;
 pub mod provider;
 pub mod session;

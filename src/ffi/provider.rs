@@ -1,9 +1,10 @@
 //! The provider handle and its two operations, trigger and state.
 
+use super::errors::{argument_failure, emit, panic_failure_json};
 use super::guard::status_boundary_reporting;
 use super::session::{idle_ec_session, CallbackSession, DEFAULT_MAX_ANSWER_BYTES};
 use super::status::idle_ec_status;
-use super::strings::{read_optional_str, read_str, write_out};
+use super::strings::{read_optional_str, read_str};
 use crate::adsync::values::UtcTime;
 use crate::failure::{Failure, FailureClass};
 use crate::provider;
@@ -26,38 +27,8 @@ struct ProviderOptions {
     max_answer_bytes: Option<usize>,
 }
 
-/// The failure JSON written when a panic was caught.
-pub(crate) fn panic_failure_json(message: &str) -> String {
-    Failure::new(
-        FailureClass::Internal,
-        format!("Internal error in the IdLE Entra Connect native core ({message}). Please report this as a bug."),
-    )
-    .to_json()
-    .to_string()
-}
-
 fn failure_json(class: FailureClass, message: impl Into<String>) -> String {
     Failure::new(class, message).to_json().to_string()
-}
-
-/// Writes `json` through `out` when `out` is not NULL.
-unsafe fn emit(out: *mut *mut c_char, json: String) {
-    if !out.is_null() {
-        write_out(out, json);
-    }
-}
-
-/// The failure JSON for an input-checking status, naming the argument.
-fn argument_failure(status: idle_ec_status, argument: &str) -> String {
-    let message = match status {
-        idle_ec_status::NullArgument => format!("The argument '{argument}' was NULL."),
-        idle_ec_status::InvalidUtf8 => format!("The argument '{argument}' is not valid UTF-8."),
-        idle_ec_status::CallbackFailed => {
-            format!("The session table '{argument}' has no 'invoke' callback.")
-        }
-        _ => format!("The argument '{argument}' is invalid."),
-    };
-    failure_json(FailureClass::InvalidInput, message)
 }
 
 /// Creates a provider.

@@ -1,11 +1,10 @@
 //! The wait machine handle. The machine is sans-I/O: the caller feeds it what it observed with
 //! the time, and does what the decision says (sleep, trigger, poll, finish).
 
+use super::errors::{argument_failure, emit, panic_failure_json};
 use super::guard::{status_boundary_reporting, value_boundary};
-use super::provider::panic_failure_json;
 use super::status::idle_ec_status;
 use super::strings::{read_str, write_out};
-use crate::failure::{Failure, FailureClass};
 use crate::wait::WaitMachine;
 use std::ffi::c_char;
 
@@ -16,26 +15,6 @@ use std::ffi::c_char;
 #[allow(non_camel_case_types)]
 pub struct idle_ec_wait {
     machine: WaitMachine,
-}
-
-unsafe fn emit(out: *mut *mut c_char, json: String) {
-    if !out.is_null() {
-        write_out(out, json);
-    }
-}
-
-fn invalid(argument: &str, status: idle_ec_status) -> String {
-    let why = match status {
-        idle_ec_status::NullArgument => "was NULL",
-        idle_ec_status::InvalidUtf8 => "is not valid UTF-8",
-        _ => "is invalid",
-    };
-    Failure::new(
-        FailureClass::InvalidInput,
-        format!("The argument '{argument}' {why}."),
-    )
-    .to_json()
-    .to_string()
 }
 
 /// Creates a wait machine from its configuration, a JSON object (see the `wait` module's
@@ -62,7 +41,7 @@ pub unsafe extern "C" fn idle_ec_wait_new(
             if out_wait.is_null() {
                 emit(
                     out_error_json,
-                    invalid("out_wait", idle_ec_status::NullArgument),
+                    argument_failure(idle_ec_status::NullArgument, "out_wait"),
                 );
                 return idle_ec_status::NullArgument;
             }
@@ -70,7 +49,7 @@ pub unsafe extern "C" fn idle_ec_wait_new(
             let config = match read_str(config_json) {
                 Ok(c) => c,
                 Err(status) => {
-                    emit(out_error_json, invalid("config_json", status));
+                    emit(out_error_json, argument_failure(status, "config_json"));
                     return status;
                 }
             };
@@ -116,14 +95,14 @@ pub unsafe extern "C" fn idle_ec_wait_handle(
             let Some(wait) = wait.as_mut() else {
                 write_out(
                     out_decision_json,
-                    invalid("wait", idle_ec_status::NullArgument),
+                    argument_failure(idle_ec_status::NullArgument, "wait"),
                 );
                 return idle_ec_status::NullArgument;
             };
             let input = match read_str(input_json) {
                 Ok(i) => i,
                 Err(status) => {
-                    write_out(out_decision_json, invalid("input_json", status));
+                    write_out(out_decision_json, argument_failure(status, "input_json"));
                     return status;
                 }
             };

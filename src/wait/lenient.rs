@@ -6,13 +6,7 @@ use serde_json::{Map, Value};
 /// The value under `key`, matched case-insensitively (an exact match wins). `null` counts as
 /// absent, because PowerShell writes `$null` for "not set".
 pub(crate) fn get<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    let found = object.get(key).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    });
-    found.filter(|v| !v.is_null())
+    crate::adsync::values::prop_in(object, key).filter(|v| !v.is_null())
 }
 
 /// A boolean: JSON `true`/`false`, the strings `True`/`False` (any casing, also `$true`), or the
