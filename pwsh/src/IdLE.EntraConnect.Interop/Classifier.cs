@@ -1,7 +1,5 @@
 using System;
-using System.IO;
 using System.Management.Automation;
-using System.Text.Json;
 
 namespace IdLE.EntraConnect.Interop;
 
@@ -13,15 +11,12 @@ public static unsafe class Classifier
     {
         NativeApi.EnsureLoaded();
         RemoteErrorInfo info = RemoteErrorInfo.FromException(caught.Exception ?? new InvalidOperationException(caught.ToString()));
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+        byte[] json = NativeApi.Utf8Z(JsonBridge.WriteJson(w =>
         {
             w.WriteStartArray();
             info.Write(w);
             w.WriteEndArray();
-        }
-        byte[] json = new byte[stream.Length + 1];
-        Array.Copy(stream.GetBuffer(), json, stream.Length);
+        }));
         byte* output = null;
         NativeStatus status;
         fixed (byte* input = json)

@@ -18,12 +18,15 @@ public static class JsonBridge
     public const int MaxDepth = 5;
 
     /// <summary>Writes <paramref name="value"/> as JSON.</summary>
-    public static string ToJson(object? value)
+    public static string ToJson(object? value) => WriteJson(w => Write(w, value, 0));
+
+    /// <summary>The JSON text that <paramref name="write"/> produces.</summary>
+    internal static string WriteJson(Action<Utf8JsonWriter> write)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
         {
-            Write(writer, value, 0);
+            write(writer);
         }
         return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
     }

@@ -2,7 +2,6 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
-using System.IO;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -146,10 +145,8 @@ internal sealed unsafe class SessionTrampoline
     // The session object and parameters are passed as arguments, never pasted into script text.
     private const string InvokeScript = "param($Session, $CommandName, $Parameters) $Session.InvokeCommand($CommandName, $Parameters)";
 
-    private static string AnswerJson(List<object?> output, List<RemoteErrorInfo> errors)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+    private static string AnswerJson(List<object?> output, List<RemoteErrorInfo> errors) =>
+        JsonBridge.WriteJson(w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("output");
@@ -167,7 +164,5 @@ internal sealed unsafe class SessionTrampoline
             }
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
-    }
+        });
 }
