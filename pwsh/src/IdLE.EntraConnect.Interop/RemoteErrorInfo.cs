@@ -84,11 +84,14 @@ internal sealed class RemoteErrorInfo
         };
     }
 
-    /// <summary>An exception thrown by the session, unwrapped from PowerShell's method-call wrappers.</summary>
+    /// <summary>
+    /// An exception thrown by the session, unwrapped from PowerShell's wrappers: the method call's
+    /// and the nested pipeline's cmdlet's.
+    /// </summary>
     internal static RemoteErrorInfo FromException(Exception exception)
     {
         Exception inner = exception;
-        while (inner is MethodInvocationException or System.Reflection.TargetInvocationException && inner.InnerException is not null)
+        while (inner is MethodInvocationException or CmdletInvocationException or System.Reflection.TargetInvocationException && inner.InnerException is not null)
         {
             inner = inner.InnerException!;
         }
