@@ -8,6 +8,7 @@
     Description          = 'IdLE provider that triggers an Entra Connect (ADSync) sync cycle and reads its state through the host''s AuthSession. Core written in Rust.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
+    RequiredAssemblies   = @('IdLE.EntraConnect.Interop.dll')
     FunctionsToExport    = @('New-IdleEntraConnectDirectorySyncProvider')
     CmdletsToExport      = @()
     VariablesToExport    = @()

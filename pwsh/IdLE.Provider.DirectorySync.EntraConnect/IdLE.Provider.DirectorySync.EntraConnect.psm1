@@ -1,12 +1,9 @@
 #Requires -Version 7.4
 Set-StrictMode -Version Latest
 
-# The compiled interop layer ships beside this file; it is loaded once per process and locates
-# the native core under runtimes/<rid>/native/. Nothing is compiled at import time.
-if (-not ('IdLE.EntraConnect.Interop.EntraConnectProvider' -as [type])) {
-    $null = [System.Reflection.Assembly]::LoadFrom(
-        [System.IO.Path]::Combine($PSScriptRoot, 'IdLE.EntraConnect.Interop.dll'))
-}
+# The compiled interop layer (RequiredAssemblies in the manifest: loaded once per process, by
+# PowerShell, before this file runs) locates the native core under runtimes/<rid>/native/ on
+# first use. Nothing is compiled at import time.
 
 function New-IdleEntraConnectDirectorySyncProvider {
     <#
@@ -61,7 +58,7 @@ function New-IdleEntraConnectDirectorySyncProvider {
     .LINK
     https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/docs/provider.md
     #>
-    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '',
+    [System.Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '',
         Justification = 'Creates an in-memory provider object; changes no system state.')]
     [CmdletBinding()]
     [OutputType([pscustomobject])]
