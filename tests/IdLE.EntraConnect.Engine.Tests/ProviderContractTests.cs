@@ -32,6 +32,18 @@ public class ProviderContractTests
     }
 
     [Fact]
+    public void The_module_exports_only_its_factory_and_no_interop_command()
+    {
+        using var engine = new Engine();
+        var r = engine.Run(@"
+            $exported = @(foreach ($c in (Get-Module IdLE.Provider.DirectorySync.EntraConnect).ExportedCommands.Keys) { $c }) -join ','
+            $cmdlet = Get-Command -Name Invoke-IdleAuthSessionCommand -ErrorAction Ignore
+            [pscustomobject]@{ Exported = $exported; CmdletVisible = $null -ne $cmdlet }").Single();
+        Assert.Equal("New-IdleEntraConnectDirectorySyncProvider", r.Properties["Exported"].Value);
+        Assert.Equal(false, r.Properties["CmdletVisible"].Value);
+    }
+
+    [Fact]
     public void GetCapabilities_takes_no_session()
     {
         using var engine = new Engine();

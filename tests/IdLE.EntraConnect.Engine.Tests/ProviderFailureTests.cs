@@ -96,6 +96,51 @@ public class ProviderFailureTests
     }
 
     [Fact]
+    public void A_busy_error_written_by_a_method_the_session_calls_is_caught_and_not_leaked()
+    {
+        // A method call sends the errors it writes past every redirection to the outermost
+        // pipeline; the session calling a helper method of its own must not defeat the capture.
+        using var engine = new Engine();
+        var r = engine.Run(@"
+            $s = [pscustomobject]@{ PSTypeName = 'Test.HelperSession' }
+            $s.PSObject.Members.Add([psscriptmethod]::new('Run', {
+                param([string] $CommandName)
+                Write-TestError -Message $msg
+                [pscustomobject]@{ Result = 'Success' }
+            }))
+            $s.PSObject.Members.Add([psscriptmethod]::new('InvokeCommand', {
+                param([string] $CommandName, [hashtable] $Parameters)
+                $this.Run($CommandName)
+            }))
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            Get-TestFailure { $p.StartSyncCycle('Delta', $s) }",
+            variables: new System.Collections.Generic.Dictionary<string, object?> { ["msg"] = Busy }).Single();
+        Assert.Equal("IdLE.DirectorySync.CycleBusy", r.Properties["ErrorId"].Value);
+    }
+
+    [Fact]
+    public void Stopping_the_pipeline_during_a_session_call_stops_it_and_is_not_classified()
+    {
+        using var engine = new Engine();
+        engine.Run(@"
+            $global:hang = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { param($x) while ($true) { $null = 1 } } }
+            $global:hangProvider = New-IdleEntraConnectDirectorySyncProvider");
+        using (PowerShell ps = PowerShell.Create())
+        {
+            ps.Runspace = engine.Runspace;
+            ps.AddScript("$global:hangProvider.GetSyncCycleState($global:hang)");
+            System.IAsyncResult pending = ps.BeginInvoke();
+            System.Threading.Thread.Sleep(500);
+            Assert.False(pending.IsCompleted, "the call ended before it was stopped");
+            ps.Stop();
+            Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+            Assert.Empty(ps.Streams.Error);
+        }
+        // The runspace and the provider stay usable.
+        Assert.Equal("Idle", engine.Value("$global:hangProvider.GetSyncCycleState((New-HappySession)).State"));
+    }
+
+    [Fact]
     public void A_live_error_record_in_the_output_is_classified()
     {
         var f = Fail("live-in-output", Busy, "System.InvalidOperationException");
