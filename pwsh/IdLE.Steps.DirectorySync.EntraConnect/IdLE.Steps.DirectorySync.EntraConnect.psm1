@@ -1,17 +1,9 @@
 #Requires -Version 7.4
 Set-StrictMode -Version Latest
 
-# The catalog is data: read through the parser's safe value extraction, never executed.
-$script:StepMetadataCatalog = & {
-    $path = [System.IO.Path]::Combine($PSScriptRoot, 'StepMetadataCatalog.psd1')
-    $tokens = $null
-    $parseErrors = $null
-    $ast = [System.Management.Automation.Language.Parser]::ParseFile($path, [ref] $tokens, [ref] $parseErrors)
-    if ($parseErrors.Count -gt 0) {
-        throw "StepMetadataCatalog.psd1 does not parse: $($parseErrors[0].Message)"
-    }
-    $ast.Find({ param($node) $node -is [System.Management.Automation.Language.HashtableAst] }, $false).SafeGetValue()
-}
+# The catalog is data: parsed by the provider's interop assembly (a RequiredModule), never executed.
+$script:StepMetadataCatalog = [IdLE.EntraConnect.Interop.DataFile]::Read(
+    [System.IO.Path]::Combine($PSScriptRoot, 'StepMetadataCatalog.psd1'))
 
 $script:StepType = 'IdLE.Step.TriggerDirectorySync'
 $script:ProgressActivityId = 0x1D1E
