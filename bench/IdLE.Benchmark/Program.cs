@@ -17,7 +17,7 @@ internal static class Program
     private const double OverheadTargetUs = 100;
     private const double ImportTargetMs = 400;
     private const int WarmImports = 10;
-    private const int ColdImports = 5;
+    private const int ColdImports = 7;
     private const int MemWarmupCalls = 5_000;
     private const int MemCallsPerMethod = 50_000;
     private const double MemTargetMiB = 2;
@@ -51,18 +51,27 @@ $global:s.PSObject.Members.Add([psscriptmethod]::new('InvokeCommand', {
 $global:p = New-IdleEntraConnectDirectorySyncProvider
 ";
 
-    // Times each call individually; returns the ticks as one [long[]].
+    // Times each call individually, the floor and the measured call in turn, so that a machine
+    // getting busier part-way costs both alike; returns both tick arrays.
     private const string LoopScript = @"
 param([int] $Warmup, [int] $Count)
-for ($i = 0; $i -lt $Warmup; $i++) { $null = __CALL__ }
-$ticks = [long[]]::new($Count)
+for ($i = 0; $i -lt $Warmup; $i++) { $null = __FLOOR__; $null = __CALL__ }
+$floor = [long[]]::new($Count)
+$call = [long[]]::new($Count)
 for ($i = 0; $i -lt $Count; $i++) {
     $t0 = [System.Diagnostics.Stopwatch]::GetTimestamp()
+    $null = __FLOOR__
+    $t1 = [System.Diagnostics.Stopwatch]::GetTimestamp()
     $null = __CALL__
-    $ticks[$i] = [System.Diagnostics.Stopwatch]::GetTimestamp() - $t0
+    $t2 = [System.Diagnostics.Stopwatch]::GetTimestamp()
+    $floor[$i] = $t1 - $t0
+    $call[$i] = $t2 - $t1
 }
-,$ticks
+[pscustomobject]@{ Floor = $floor; Call = $call }
 ";
+
+    private const string StartFloor = "$s.InvokeCommand('Start-ADSyncSyncCycle', @{PolicyType='Delta'})";
+    private const string StateFloor = "$s.InvokeCommand('Get-ADSyncScheduler', @{})";
 
     private static int Main(string[] args)
     {
@@ -89,14 +98,13 @@ for ($i = 0; $i -lt $Count; $i++) {
 
         // 2. Import time: cold imports each in a fresh process, then warm ones in this one.
         string floorModule = WriteFloorModule();
-        double coldMs = Median(ColdImport(provider));
-        double coldFloorMs = Median(ColdImport(floorModule));
-        double coldStepsMs = Median(ColdImport(Path.Combine(modules, "IdLE.Steps.DirectorySync.EntraConnect")));
+        double[][] cold = ColdImportsInTurn(provider, floorModule, Path.Combine(modules, "IdLE.Steps.DirectorySync.EntraConnect"));
+        double coldMs = Median(cold[0]), coldFloorMs = Median(cold[1]), coldStepsMs = Median(cold[2]);
         Directory.Delete(Path.GetDirectoryName(floorModule)!, recursive: true);
         double warmMs = MeasureWarmImport(provider);
 
         // 1. Per-call cost.
-        var rows = new List<(string Name, double Median, double P90)>();
+        var rows = new List<(string Name, double Floor, double Median, double P90)>();
         using (Runspace rs = OpenRunspace())
         {
             Run(rs, $"Import-Module -Name '{provider.Replace("'", "''")}' -ErrorAction Stop");
@@ -105,33 +113,32 @@ for ($i = 0; $i -lt $Count; $i++) {
             Run(rs, "if (-not $p.StartSyncCycle('Delta', $s).Started) { throw 'StartSyncCycle did not start' }; " +
                     "if ($p.GetSyncCycleState($s).State -ne 'Idle') { throw 'GetSyncCycleState not Idle' }");
 
-            var calls = new (string Name, string Expr)[]
+            var calls = new (string Name, string Floor, string Expr)[]
             {
-                ("floor  Start  $s.InvokeCommand",   "$s.InvokeCommand('Start-ADSyncSyncCycle', @{PolicyType='Delta'})"),
-                ("prov   Start  $p.StartSyncCycle",  "$p.StartSyncCycle('Delta', $s)"),
-                ("floor  State  $s.InvokeCommand",   "$s.InvokeCommand('Get-ADSyncScheduler', @{})"),
-                ("prov   State  $p.GetSyncCycleState", "$p.GetSyncCycleState($s)"),
-                // Diagnostics (where the overhead goes):
-                ("diag   Start  $p.Native direct",   "$p.Native.StartSyncCycle('Delta', $s)"),
-                ("diag   State  $p.Native direct",   "$p.Native.GetSyncCycleState($s)"),
-                // The trampoline's capture: the session call alone, in a nested pipeline running
-                // the interop's cmdlet (what the provider does), or a script (what it did before).
-                ("diag   Start  nested, cmdlet",     NestedCmdlet("'Start-ADSyncSyncCycle'", "@{PolicyType='Delta'}")),
-                ("diag   State  nested, cmdlet",     NestedCmdlet("'Get-ADSyncScheduler'", "@{}")),
-                ("diag   Start  nested, script",     NestedScript("'Start-ADSyncSyncCycle'", "@{PolicyType='Delta'}")),
-                ("diag   State  nested, script",     NestedScript("'Get-ADSyncScheduler'", "@{}")),
+                ("Start  $p.StartSyncCycle",    StartFloor, "$p.StartSyncCycle('Delta', $s)"),
+                ("State  $p.GetSyncCycleState", StateFloor, "$p.GetSyncCycleState($s)"),
+                // Diagnostics (where the overhead goes): the interop object without the module's
+                // ScriptMethod; the trampoline's capture alone, the session call in a nested
+                // pipeline running the interop's cmdlet (what the provider does) or a script
+                // (what it did before).
+                ("diag Start  $p.Native direct",  StartFloor, "$p.Native.StartSyncCycle('Delta', $s)"),
+                ("diag State  $p.Native direct",  StateFloor, "$p.Native.GetSyncCycleState($s)"),
+                ("diag Start  nested, cmdlet",    StartFloor, NestedCmdlet("'Start-ADSyncSyncCycle'", "@{PolicyType='Delta'}")),
+                ("diag State  nested, cmdlet",    StateFloor, NestedCmdlet("'Get-ADSyncScheduler'", "@{}")),
+                ("diag Start  nested, script",    StartFloor, NestedScript("'Start-ADSyncSyncCycle'", "@{PolicyType='Delta'}")),
+                ("diag State  nested, script",    StateFloor, NestedScript("'Get-ADSyncScheduler'", "@{}")),
             };
             Run(rs, "$global:cmdlet = [System.Management.Automation.CmdletInfo]::new('Invoke-IdleAuthSessionCommand', [IdLE.EntraConnect.Interop.InvokeAuthSessionCommand])");
             // Process-wide warm-up of every expression first (JIT tier-up of the engine, the
             // interop layer and the JSON paths), so the row order does not bias the figures.
-            foreach (var (_, expr) in calls)
+            foreach (var (_, floor, expr) in calls)
             {
-                Ticks(rs, expr, WarmupCalls, 1);
+                Ticks(rs, floor, expr, WarmupCalls, 1);
             }
-            foreach (var (name, expr) in calls)
+            foreach (var (name, floor, expr) in calls)
             {
-                long[] ticks = Ticks(rs, expr, WarmupCalls, MeasuredCalls);
-                rows.Add((name, Percentile(ticks, 0.50), Percentile(ticks, 0.90)));
+                var (floorTicks, callTicks) = Ticks(rs, floor, expr, WarmupCalls, MeasuredCalls);
+                rows.Add((name, Percentile(floorTicks, 0.50), Percentile(callTicks, 0.50), Percentile(callTicks, 0.90)));
             }
         }
 
@@ -140,18 +147,16 @@ for ($i = 0; $i -lt $Count; $i++) {
 
         // ---- Report ----
         Console.WriteLine($"1. Per-call cost ({MeasuredCalls:N0} measured calls each after {WarmupCalls:N0} warm-up; µs)");
-        Console.WriteLine($"   {"call",-38} {"median",9} {"p90",9}");
+        Console.WriteLine("   floor = the session's own InvokeCommand, timed in turn with each call; over = median - floor");
+        Console.WriteLine($"   {"call",-30} {"floor",8} {"median",8} {"p90",8} {"over",8}");
         foreach (var r in rows)
         {
-            Console.WriteLine($"   {r.Name,-38} {r.Median,9:F1} {r.P90,9:F1}");
+            Console.WriteLine($"   {r.Name,-30} {r.Floor,8:F1} {r.Median,8:F1} {r.P90,8:F1} {r.Median - r.Floor,8:F1}");
         }
-        double startOver = rows[1].Median - rows[0].Median;
-        double stateOver = rows[3].Median - rows[2].Median;
+        double startOver = rows[0].Median - rows[0].Floor;
+        double stateOver = rows[1].Median - rows[1].Floor;
         Console.WriteLine($"   overhead StartSyncCycle    = {startOver,8:F1} µs  (target ≤ {OverheadTargetUs:F0} µs) {Verdict(startOver <= OverheadTargetUs)}");
         Console.WriteLine($"   overhead GetSyncCycleState = {stateOver,8:F1} µs  (target ≤ {OverheadTargetUs:F0} µs) {Verdict(stateOver <= OverheadTargetUs)}");
-        Console.WriteLine($"   (diag, over the floor: session call in a nested pipeline running the cmdlet: Start {rows[6].Median - rows[0].Median:F1} µs, State {rows[7].Median - rows[2].Median:F1} µs;"
-            + $" running a script instead: Start {rows[8].Median - rows[0].Median:F1} µs, State {rows[9].Median - rows[2].Median:F1} µs;"
-            + $" the module's ScriptMethod wrapper: Start {rows[1].Median - rows[4].Median:F1} µs, State {rows[3].Median - rows[5].Median:F1} µs)");
         Console.WriteLine();
 
         Console.WriteLine($"2. Import-Module into a fresh runspace (CreateDefault2, opened before timing; ms)");
@@ -171,6 +176,10 @@ for ($i = 0; $i -lt $Count; $i++) {
         if (mem.Before.Rss >= 0)
         {
             PrintMem("/proc/self/status VmRSS", mem.Before.Rss, mem.After.Rss, mem.Again.Rss);
+            // The GC keeps freed segments committed for a while, and they count in RSS; what
+            // is left (native core, runtime, JIT code) is where a native leak would show.
+            PrintMem("diag: VmRSS - GC committed", mem.Before.Rss - mem.Before.GcCommitted,
+                mem.After.Rss - mem.After.GcCommitted, mem.Again.Rss - mem.Again.GcCommitted);
         }
         Console.WriteLine($"   (target ≤ {MemTargetMiB:F0} MiB growth)");
         return 0;
@@ -220,11 +229,11 @@ for ($i = 0; $i -lt $Count; $i++) {
         return result;
     }
 
-    private static long[] Ticks(Runspace rs, string expr, int warmup, int count)
+    private static (long[] Floor, long[] Call) Ticks(Runspace rs, string floor, string expr, int warmup, int count)
     {
-        var result = Run(rs, LoopScript.Replace("__CALL__", expr),
-            new Dictionary<string, object> { ["Warmup"] = warmup, ["Count"] = count });
-        return (long[])result.Single().BaseObject;
+        PSObject result = Run(rs, LoopScript.Replace("__FLOOR__", floor).Replace("__CALL__", expr),
+            new Dictionary<string, object> { ["Warmup"] = warmup, ["Count"] = count }).Single();
+        return ((long[])result.Properties["Floor"].Value, (long[])result.Properties["Call"].Value);
     }
 
     private static double Percentile(long[] ticks, double q)
@@ -261,33 +270,45 @@ for ($i = 0; $i -lt $Count; $i++) {
         return ms;
     }
 
-    /// <summary>The first import in each of <see cref="ColdImports"/> fresh processes of this program.</summary>
-    private static double[] ColdImport(string module)
+    /// <summary>
+    /// The first import in each of <see cref="ColdImports"/> fresh processes of this program per
+    /// module, the modules taken in turn so that a machine getting busier biases none of them.
+    /// </summary>
+    private static double[][] ColdImportsInTurn(params string[] modules)
     {
-        string self = Environment.ProcessPath!;
-        var result = new double[ColdImports];
+        double[][] result = modules.Select(_ => new double[ColdImports]).ToArray();
         for (int i = 0; i < ColdImports; i++)
         {
-            var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+            for (int m = 0; m < modules.Length; m++)
             {
-                start.ArgumentList.Add(typeof(Program).Assembly.Location);
-            }
-            // RequiredModules (the step module's provider) resolve through PSModulePath.
-            start.Environment["PSModulePath"] = Path.GetDirectoryName(module) + Path.PathSeparator
-                + Environment.GetEnvironmentVariable("PSModulePath");
-            start.ArgumentList.Add(ColdImportFlag);
-            start.ArgumentList.Add(module);
-            using Process child = Process.Start(start)!;
-            string output = child.StandardOutput.ReadToEnd();
-            string errors = child.StandardError.ReadToEnd();
-            child.WaitForExit();
-            if (child.ExitCode != 0 || !double.TryParse(output.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out result[i]))
-            {
-                throw new InvalidOperationException($"cold import of {module} failed (exit {child.ExitCode}): {output}{errors}");
+                result[m][i] = ColdImportInChild(modules[m]);
             }
         }
         return result;
+    }
+
+    private static double ColdImportInChild(string module)
+    {
+        string self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        }
+        // RequiredModules (the step module's provider) resolve through PSModulePath.
+        start.Environment["PSModulePath"] = Path.GetDirectoryName(module) + Path.PathSeparator
+            + Environment.GetEnvironmentVariable("PSModulePath");
+        start.ArgumentList.Add(ColdImportFlag);
+        start.ArgumentList.Add(module);
+        using Process child = Process.Start(start)!;
+        string output = child.StandardOutput.ReadToEnd();
+        string errors = child.StandardError.ReadToEnd();
+        child.WaitForExit();
+        if (child.ExitCode != 0 || !double.TryParse(output.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double ms))
+        {
+            throw new InvalidOperationException($"cold import of {module} failed (exit {child.ExitCode}): {output}{errors}");
+        }
+        return ms;
     }
 
     /// <summary>An empty module of the same shape (manifest, strict-mode psm1, one function): the engine's own import cost.</summary>
@@ -312,14 +333,14 @@ for ($i = 0; $i -lt $Count; $i++) {
         return (sorted[(sorted.Length - 1) / 2] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private readonly record struct MemPoint(long Ws, long Gc, long Rss);
+    private readonly record struct MemPoint(long Ws, long Gc, long Rss, long GcCommitted);
 
     // Full GC, then the managed heap, then WorkingSet64 and VmRSS read back to back.
     private static MemPoint Sample()
     {
         FullGc();
         long gc = GC.GetTotalMemory(true);
-        return new MemPoint(WorkingSet(), gc, VmRss());
+        return new MemPoint(WorkingSet(), gc, VmRss(), GC.GetGCMemoryInfo().TotalCommittedBytes);
     }
 
     private static (MemPoint Before, MemPoint After, MemPoint Again) MeasureMemory(string provider)
