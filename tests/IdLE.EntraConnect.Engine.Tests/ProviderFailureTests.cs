@@ -118,8 +118,11 @@ public class ProviderFailureTests
         Assert.Equal("IdLE.DirectorySync.CycleBusy", r.Properties["ErrorId"].Value);
     }
 
-    [Fact]
-    public void Stopping_the_pipeline_during_a_session_call_stops_it_and_is_not_classified()
+    [Theory]
+    [InlineData(100)]
+    [InlineData(300)]
+    [InlineData(500)]
+    public void Stopping_the_pipeline_during_a_session_call_stops_it_and_is_not_classified(int afterMs)
     {
         using var engine = new Engine();
         engine.Run(@"
@@ -130,14 +133,48 @@ public class ProviderFailureTests
             ps.Runspace = engine.Runspace;
             ps.AddScript("$global:hangProvider.GetSyncCycleState($global:hang)");
             System.IAsyncResult pending = ps.BeginInvoke();
-            System.Threading.Thread.Sleep(500);
+            System.Threading.Thread.Sleep(afterMs);
             Assert.False(pending.IsCompleted, "the call ended before it was stopped");
             ps.Stop();
             Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
-            Assert.Empty(ps.Streams.Error);
+            AssertOnlyStops(ps.Streams.Error);
         }
         // The runspace and the provider stay usable.
         Assert.Equal("Idle", engine.Value("$global:hangProvider.GetSyncCycleState((New-HappySession)).State"));
+    }
+
+    [Fact]
+    public void A_session_call_that_was_stopped_is_a_stop_not_a_failure_of_the_server()
+    {
+        // The session's own ScriptMethod hands the stop back wrapped ("Exception calling ...").
+        using var engine = new Engine();
+        var caught = engine.Run(@"
+            $s = New-TestSession -Handlers @{ 'Start-ADSyncSyncCycle' = {
+                throw [System.Management.Automation.MethodInvocationException]::new('Exception calling ""InvokeCommand"": ""The pipeline has been stopped.""', [System.Management.Automation.PipelineStoppedException]::new())
+            } }
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            try { $p.StartSyncCycle('Delta', $s); 'returned' } catch { $_ }").Single();
+        AssertOnlyStops(new[] { Assert.IsType<ErrorRecord>(caught.BaseObject) });
+    }
+
+    /// <summary>
+    /// A stop may surface once as the ScriptMethod's "Exception calling ... The pipeline has been
+    /// stopped.": PowerShell wraps what a ScriptMethod throws, and a stop that unwinds before the
+    /// caller's pipeline is flagged as stopping is written as such an error (a race inside
+    /// PowerShell.Stop()). Whatever appears must be that stop, never a classified failure.
+    /// </summary>
+    private static void AssertOnlyStops(System.Collections.Generic.IEnumerable<ErrorRecord> errors)
+    {
+        foreach (ErrorRecord error in errors)
+        {
+            Assert.DoesNotContain("IdLE.DirectorySync", error.FullyQualifiedErrorId);
+            System.Exception? e = error.Exception;
+            while (e is not null and not PipelineStoppedException)
+            {
+                e = e.InnerException;
+            }
+            Assert.True(e is not null, "not a stop: " + error.Exception);
+        }
     }
 
     [Fact]

@@ -27,6 +27,28 @@ public static class ErrorRecords
         return caught;
     }
 
+    /// <summary>
+    /// True when <paramref name="caught"/> is a stop request (Ctrl+C, <c>PowerShell.Stop()</c>),
+    /// however PowerShell wrapped it. A ScriptMethod that is stopped while it runs reaches its
+    /// caller as <c>Exception calling "..."</c> around the stop, when the caller's pipeline is
+    /// not yet flagged as stopping; such an error must end the step as cancelled, not be
+    /// classified as a failure of the server.
+    /// </summary>
+    public static bool IsStop(ErrorRecord caught) => FindStop(caught.Exception) is not null;
+
+    /// <summary>The stop request somewhere in <paramref name="e"/>'s chain of inner exceptions, if any.</summary>
+    internal static PipelineStoppedException? FindStop(Exception? e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is PipelineStoppedException stopped)
+            {
+                return stopped;
+            }
+        }
+        return null;
+    }
+
     /// <summary>The innermost classified exception under <paramref name="caught"/>, if any.</summary>
     public static DirectorySyncException? FindClassified(ErrorRecord caught)
     {

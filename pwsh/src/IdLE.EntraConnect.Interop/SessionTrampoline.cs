@@ -109,6 +109,12 @@ internal sealed unsafe class SessionTrampoline
             try
             {
                 Collection<PSObject> results = ps.Invoke();
+                // A stop that reaches the nested pipeline may end it without an exception; its
+                // partial (often empty) output must not be read as the server's answer.
+                if (ps.InvocationStateInfo.State == PSInvocationState.Stopped)
+                {
+                    throw new PipelineStoppedException();
+                }
                 foreach (PSObject item in results)
                 {
                     if (item is null)
@@ -127,7 +133,7 @@ internal sealed unsafe class SessionTrampoline
                     }
                 }
             }
-            catch (Exception e) when (Stopping(e) is { } stopped)
+            catch (Exception e) when (ErrorRecords.FindStop(e) is { } stopped)
             {
                 throw stopped;
             }
@@ -141,19 +147,6 @@ internal sealed unsafe class SessionTrampoline
             }
         }
         return AnswerJson(output, errors);
-    }
-
-    /// <summary>A stop request somewhere in the exception chain: it must travel on, unclassified.</summary>
-    private static PipelineStoppedException? Stopping(Exception e)
-    {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is PipelineStoppedException stopped)
-            {
-                return stopped;
-            }
-        }
-        return null;
     }
 
     private static string AnswerJson(List<object?> output, List<RemoteErrorInfo> errors) =>
