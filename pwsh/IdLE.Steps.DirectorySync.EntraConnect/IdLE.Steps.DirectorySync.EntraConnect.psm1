@@ -279,6 +279,7 @@ function Invoke-IdleStepTriggerDirectorySync {
     }
     catch {
         $machine.Dispose()
+        if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
         & $fail @{
             class = 'RemoteExecutionFailed'; errorId = 'IdLE.DirectorySync.RemoteExecutionFailed'; category = 'ConnectionError'; transient = $true
             message = "$($script:StepType) '$stepName': the host could not provide the AuthSession '$($with['AuthSessionName'])': $($_.Exception.Message)"
@@ -339,14 +340,16 @@ function Invoke-IdleStepTriggerDirectorySync {
 
             $observation = $null
             $lastClassified = $null
+            # A provider method stopped while it ran may reach us as 'Exception calling ...'
+            # around the stop (PowerShell wraps what a ScriptMethod throws): it stays a stop.
             switch ([string] $decision.action) {
                 'trigger' {
                     try {
                         $started = Invoke-ProviderMethod -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session
                         $observation = @{ kind = 'triggered'; result = $started }
                     }
-                    catch [System.Management.Automation.PipelineStoppedException] { throw }
                     catch {
+                        if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
                         $lastClassified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
                         $observation = @{ kind = 'triggerFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_) }
                     }
@@ -357,8 +360,8 @@ function Invoke-IdleStepTriggerDirectorySync {
                         $state = Invoke-ProviderMethod -Provider $provider -Name 'GetSyncCycleState' -Arguments @() -AuthSession $session
                         $observation = @{ kind = 'state'; state = $state }
                     }
-                    catch [System.Management.Automation.PipelineStoppedException] { throw }
                     catch {
+                        if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
                         $lastClassified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
                         $observation = @{ kind = 'pollFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_) }
                     }

@@ -476,6 +476,42 @@ public sealed class StepTests : IDisposable
         Assert.Equal(2, engine.Value("1 + 1"));
     }
 
+    [Theory]
+    // A stop that unwound through the provider's ScriptMethod before the step's pipeline was
+    // flagged as stopping arrives as "Exception calling ..." around the stop (a real race of
+    // PowerShell.Stop(), made deterministic here): it must end the step as cancelled, never be
+    // classified as a failure of the server or retried as a transient one.
+    [InlineData("-Providers @{ DirectorySync = New-ScriptedProvider -Triggers 'stopped' }",
+        "DirectorySyncFailed", "GetSyncCycleState,StartSyncCycle")]
+    [InlineData("-Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle', 'stopped' }",
+        "DirectorySyncTriggered,DirectorySyncWaiting,DirectorySyncFailed", "GetSyncCycleState,StartSyncCycle,GetSyncCycleState")]
+    [InlineData("-Providers @{ DirectorySync = New-ScriptedProvider } -AcquireStops", "", "")]
+    public void A_stop_wrapped_by_a_ScriptMethod_cancels_the_step(string contextArguments, string expectedTypes, string expectedCalls)
+    {
+        using var engine = NewEngine();
+        engine.Run("$global:StopContext = New-StepTestContext " + contextArguments);
+        using (PowerShell ps = PowerShell.Create())
+        {
+            ps.Runspace = engine.Runspace;
+            ps.AddScript(@"Invoke-IdleStepTriggerDirectorySync -Context $global:StopContext -Step @{
+                Name = 'Stopped'; Type = 'IdLE.Step.TriggerDirectorySync'
+                With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 60 } }");
+            Assert.Empty(ps.Invoke());
+            Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+            Assert.Empty(ps.Streams.Error);
+        }
+        var r = Single(engine, @"
+            $failed = @(foreach ($e in $global:StepTestEvents) { if ($e.Type -eq 'DirectorySyncFailed') { $e } })
+            [pscustomobject]@{
+                Types = @(foreach ($e in $global:StepTestEvents) { $e.Type }) -join ','
+                Classes = @(foreach ($e in $failed) { $e.Data['class'] }) -join ','
+                Calls = @(foreach ($c in $global:StopContext.Providers['DirectorySync'].Calls) { $c.Method }) -join ','
+            }");
+        Assert.Equal(expectedTypes, P(r, "Types"));
+        Assert.Equal(expectedCalls, P(r, "Calls"));
+        Assert.Equal(expectedTypes.Contains("Failed") ? "Cancelled" : "", P(r, "Classes"));
+    }
+
     // ---------------------------------------------------------------- 11. transient poll failure
 
     [Fact]

@@ -24,7 +24,8 @@ function New-StepTestContext {
     param(
         [hashtable] $Providers = @{},
         [object] $Session = $null,
-        [string] $AcquireError = $null
+        [string] $AcquireError = $null,
+        [switch] $AcquireStops
     )
     if ($null -eq $Session) { $Session = New-StepLocalSession }
     $events = [System.Collections.Generic.List[object]]::new()
@@ -43,23 +44,35 @@ function New-StepTestContext {
         Events       = $events
         Acquired     = $acquired
         AcquireError = $AcquireError
+        AcquireStops = [bool] $AcquireStops
         EventSink    = $sink
     }
     $context.PSObject.Members.Add([psscriptmethod]::new('AcquireAuthSession', {
                 param([string] $Name, [object] $Options)
                 $this.Acquired.Add([pscustomobject]@{ Name = $Name; Options = $Options })
                 if ($this.AcquireError) { throw $this.AcquireError }
+                if ($this.AcquireStops) { throw (New-WrappedStop -Method 'AcquireAuthSession') }
                 $this.Session
             }))
     $context
+}
+
+function New-WrappedStop {
+    <# .SYNOPSIS A stop request as a caller sees it when it unwound through a ScriptMethod. #>
+    param([string] $Method)
+    [System.Management.Automation.MethodInvocationException]::new(
+        "Exception calling `"$Method`" with `"1`" argument(s): `"The pipeline has been stopped.`"",
+        [System.Management.Automation.PipelineStoppedException]::new())
 }
 
 function New-ScriptedProvider {
     <#
     .SYNOPSIS
     A pure-PowerShell directory sync provider. States: 'Idle', 'InProgress', 'Unknown',
-    'Suspended' (idle with SchedulerSuspended) or 'throw:<message>'; the last one repeats.
-    Triggers: 'ok', 'busy' or 'throw:<message>'; the last one repeats. Every call is recorded in
+    'Suspended' (idle with SchedulerSuspended), 'stopped' or 'throw:<message>'; the last one
+    repeats. Triggers: 'ok', 'busy', 'stopped' or 'throw:<message>'; the last one repeats.
+    'stopped' throws a stop wrapped as PowerShell wraps one that unwinds through a ScriptMethod
+    before the caller's pipeline is flagged as stopping. Every call is recorded in
     Calls (Method, ArgCount = arguments beyond the declared ones, GotSession, PolicyType).
     NextSyncCycleStartTimeInUTC moves one minute for every InProgress answer, as the real
     scheduler's does when a cycle completes, so an idle read after a busy one completes at once.
@@ -91,6 +104,7 @@ function New-ScriptedProvider {
                             class = 'CycleBusy'; message = 'Connector: contoso.onmicrosoft.com - AAD is busy.'; transient = $true
                         })
                 }
+                if ($answer -eq 'stopped') { throw (New-WrappedStop -Method 'StartSyncCycle') }
                 if ($answer.StartsWith('throw:')) { throw $answer.Substring(6) }
                 @{ Started = $true; Message = 'Sync cycle accepted.'; Details = @{} }
             }))
@@ -98,6 +112,7 @@ function New-ScriptedProvider {
                 $i = [System.Math]::Min($this.StateIndex, $this.States.Count - 1)
                 $this.StateIndex++
                 $answer = $this.States[$i]
+                if ($answer -eq 'stopped') { throw (New-WrappedStop -Method 'GetSyncCycleState') }
                 if ($answer.StartsWith('throw:')) { throw $answer.Substring(6) }
                 $suspended = $answer -eq 'Suspended'
                 if ($suspended) { $answer = 'Idle' }
