@@ -8,11 +8,11 @@
 #include <stdbool.h>
 
 // Longest server text kept in `Failure::remote_message`, in characters.
-#define MAX_REMOTE_MESSAGE_CHARS 1000
+#define IDLE_EC_MAX_REMOTE_MESSAGE_CHARS 1000
 
 // Default cap on one callback answer: far above any real ADSync answer, far below what would
 // hurt the host process.
-#define DEFAULT_MAX_ANSWER_BYTES ((16 * 1024) * 1024)
+#define IDLE_EC_DEFAULT_MAX_ANSWER_BYTES ((16 * 1024) * 1024)
 
 // The ABI version implemented by this library. A caller built for another value must refuse to
 // use the library. Bumped on any incompatible change to a signature, a struct layout, a status
@@ -20,28 +20,28 @@
 #define IDLE_EC_ABI_VERSION 1
 
 // Default for `timeoutSeconds` (the IdLE step's documented default).
-#define DEFAULT_TIMEOUT_SECONDS 600
+#define IDLE_EC_DEFAULT_TIMEOUT_SECONDS 600
 
 // Default for `pollIntervalSeconds` (the IdLE step's documented default).
-#define DEFAULT_POLL_INTERVAL_SECONDS 10
+#define IDLE_EC_DEFAULT_POLL_INTERVAL_SECONDS 10
 
 // Default for `startGraceSeconds`. Public scripts sleep 10–30 s after a trigger before they
 // expect `SyncCycleInProgress`; twice the upper end leaves room for a loaded server while a
 // wait whose start is never seen still ends (with a warning) after about six default polls.
-#define DEFAULT_START_GRACE_SECONDS 60
+#define IDLE_EC_DEFAULT_START_GRACE_SECONDS 60
 
 // Largest `timeoutSeconds`: one day. An initial cycle of a large directory takes hours.
-#define MAX_TIMEOUT_SECONDS 86400
+#define IDLE_EC_MAX_TIMEOUT_SECONDS 86400
 
 // Largest `pollIntervalSeconds`: one hour.
-#define MAX_POLL_INTERVAL_SECONDS 3600
+#define IDLE_EC_MAX_POLL_INTERVAL_SECONDS 3600
 
 // Transient poll failures in a row after which the wait fails with the last one's class.
-#define MAX_CONSECUTIVE_POLL_FAILURES 5
+#define IDLE_EC_MAX_CONSECUTIVE_POLL_FAILURES 5
 
 // Upper bound of the delay before the poll that confirms an idle state (the poll interval is
 // used when it is shorter).
-#define CONFIRM_DELAY_MS 2000
+#define IDLE_EC_CONFIRM_DELAY_MS 2000
 
 // Status codes returned by every `idle_ec_*` function that can fail.
 //
@@ -71,18 +71,6 @@ enum idle_ec_status
 #ifndef __cplusplus
 typedef uint32_t idle_ec_status;
 #endif // __cplusplus
-
-// A .NET TimeSpan: a signed length of time in ticks (100 ns).
-//
-// Serializes as .NET's constant format `[-][d.]hh:mm:ss[.fffffff]` (`00:30:00`,
-// `7.00:00:00`); deserializes from every shape [`timespan`] accepts.
-typedef struct TimeSpan TimeSpan;
-
-// A point in time, in milliseconds since the Unix epoch, UTC.
-//
-// Serializes as an ISO-8601 string ending in `Z`; deserializes from every DateTime shape
-// [`datetime`] accepts.
-typedef struct UtcTime UtcTime;
 
 // A provider: the settings for operations against one kind of Entra Connect server.
 //
@@ -279,13 +267,6 @@ idle_ec_status idle_ec_wait_handle(idle_ec_wait *wait,
 // # Safety
 // `wait` must be NULL or a machine from [`idle_ec_wait_new`] not yet freed.
 void idle_ec_wait_free(idle_ec_wait *wait);
-
-// Panics inside the panic boundary. With a non-NULL `out_json`, the internal-error JSON is
-// written there. Test builds only.
-//
-// # Safety
-// `out_json` must be NULL or valid for one pointer write.
-idle_ec_status idle_ec_fault_panic(char **out_json);
 
 #ifdef __cplusplus
 } // extern "C"

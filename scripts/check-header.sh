@@ -10,4 +10,20 @@ if ! diff -u include/idle_entraconnect.h "$fresh/idle_entraconnect.h"; then
     echo "check-header: include/idle_entraconnect.h is stale; run 'cargo build' and commit the header." >&2
     exit 1
 fi
-echo "[check-header] include/idle_entraconnect.h is up to date"
+# One prefix for every name the header defines (rustls-ffi style): a C caller's namespace gets
+# nothing else. Names: macros, typedefs, struct closers, enum values and function declarations.
+names=$(sed -nE \
+    -e 's/^#define ([A-Za-z_][A-Za-z0-9_]*).*/\1/p' \
+    -e 's/^typedef [^(]*\(\*([A-Za-z_][A-Za-z0-9_]*)\).*/\1/p' \
+    -e 's/^typedef [^(]*[ *]([A-Za-z_][A-Za-z0-9_]*);$/\1/p' \
+    -e 's/^\} ([A-Za-z_][A-Za-z0-9_]*);$/\1/p' \
+    -e 's/^  ([A-Z][A-Z0-9_]*) = [0-9]+,$/\1/p' \
+    -e 's/^[a-z].*[ *]([a-z_][a-z0-9_]*)\(.*/\1/p' \
+    include/idle_entraconnect.h)
+stray=$(printf '%s\n' "$names" | grep -vE '^(idle_ec_|IDLE_EC_|IDLE_ENTRACONNECT_H$)' || true)
+if [ -n "$stray" ]; then
+    echo "check-header: names without the idle_ec_/IDLE_EC_ prefix in the header:" >&2
+    printf '  %s\n' $stray >&2
+    exit 1
+fi
+echo "[check-header] include/idle_entraconnect.h is up to date; $(printf '%s\n' "$names" | wc -l) names, all prefixed"
