@@ -59,6 +59,18 @@ TOML
     fi
 fi
 
+# A C and a C++ compiler for tests/c (cargo links with cc already; c++ checks the header's C++ side).
+if ! need_cmd cc || ! need_cmd c++; then
+    if need_cmd apt-get; then
+        log "installing a C/C++ compiler (g++)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq g++ >/dev/null
+    else
+        log "warning: cc or c++ is missing; tests/c will fail"
+    fi
+fi
+
 # clippy and rustfmt ship with the toolchain here; say so clearly where they do not.
 cargo clippy --version >/dev/null 2>&1 || log "warning: cargo clippy is not installed"
 cargo fmt --version >/dev/null 2>&1 || log "warning: cargo fmt is not installed"

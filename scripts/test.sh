@@ -11,6 +11,9 @@ bash scripts/package.sh
 echo "[test] Rust"
 cargo test --quiet --features fault-injection
 
+echo "[test] C caller against the committed header"
+bash tests/c/run.sh
+
 echo "[test] PowerShell engine suite"
 for project in tests/IdLE.EntraConnect.Engine.Tests sim/IdLE.EntraConnect.Simulator.Tests; do
     [ -d "$project" ] || continue

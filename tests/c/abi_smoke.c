@@ -1,0 +1,171 @@
+/*
+ * A C program written against the committed header, linked to the built library: proves that
+ * include/idle_entraconnect.h is valid C (and, compiled as C++, valid C++), that its names and
+ * values match the library, and that a plain C caller can drive every object of the ABI.
+ * The Rust tests (tests/ffi_c_caller.rs) cover the edge cases exhaustively; this one covers
+ * the header itself.
+ */
+#include "idle_entraconnect.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int passed;
+static int failed;
+
+static void check(int ok, const char *what)
+{
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        printf("FAILED: %s\n", what);
+    }
+}
+
+/* What a scripted session answers, and what it was asked. */
+typedef struct {
+    const char *answer;
+    uint32_t status;
+    int calls;
+    char command[64];
+    char parameters[256];
+} script;
+
+static uint32_t scripted(void *userdata, const char *command, const char *parameters_json, idle_ec_sink *sink)
+{
+    script *s = (script *)userdata;
+    s->calls++;
+    snprintf(s->command, sizeof s->command, "%s", command);
+    snprintf(s->parameters, sizeof s->parameters, "%s", parameters_json);
+    idle_ec_sink_write(sink, (const uint8_t *)s->answer, strlen(s->answer));
+    return s->status;
+}
+
+static idle_ec_session session_for(script *s)
+{
+    idle_ec_session table;
+    table.userdata = s;
+    table.invoke = scripted;
+    return table;
+}
+
+static int contains(const char *haystack, const char *needle)
+{
+    return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+int main(void)
+{
+    idle_ec_provider *provider = NULL;
+    char *json = NULL;
+    idle_ec_status status;
+
+    check(idle_ec_abi_version() == IDLE_EC_ABI_VERSION, "ABI version matches the header");
+    check(idle_ec_version() != NULL && strlen(idle_ec_version()) > 0, "version string");
+
+    check(idle_ec_provider_new(NULL, NULL, NULL) == IDLE_EC_STATUS_NULL_ARGUMENT, "provider_new without out-pointer");
+    status = idle_ec_provider_new(NULL, &provider, NULL);
+    check(status == IDLE_EC_STATUS_OK && provider != NULL, "provider_new with defaults");
+
+    {
+        script s = { "{\"output\":[{\"Result\":\"Success\"}],\"errors\":[]}", 0, 0, "", "" };
+        idle_ec_session table = session_for(&s);
+        status = idle_ec_provider_start_sync_cycle(provider, "delta", &table, &json);
+        check(status == IDLE_EC_STATUS_OK, "trigger succeeds");
+        check(contains(json, "\"Started\":true"), "trigger result says Started");
+        check(s.calls == 1 && strcmp(s.command, "Start-ADSyncSyncCycle") == 0, "trigger runs Start-ADSyncSyncCycle once");
+        check(contains(s.parameters, "\"Delta\""), "trigger sends the normalised policy type");
+        idle_ec_string_free(json);
+        json = NULL;
+    }
+    {
+        script s = { "{}", 0, 0, "", "" };
+        idle_ec_session table = session_for(&s);
+        status = idle_ec_provider_start_sync_cycle(provider, "Weekly", &table, &json);
+        check(status == IDLE_EC_STATUS_INVALID_ARGUMENT, "an unknown policy type is an invalid argument");
+        check(s.calls == 0, "an invalid argument never reaches the session");
+        check(contains(json, "Delta") && contains(json, "Initial"), "the error names the allowed values");
+        idle_ec_string_free(json);
+        json = NULL;
+    }
+    {
+        script s = { "{\"output\":[],\"errors\":[{\"message\":\"System.InvalidOperationException: Connector: contoso.onmicrosoft.com - AAD is busy.\",\"terminating\":false}]}", 0, 0, "", "" };
+        idle_ec_session table = session_for(&s);
+        status = idle_ec_provider_start_sync_cycle(provider, "Initial", &table, &json);
+        check(status == IDLE_EC_STATUS_OPERATION_FAILED, "a written busy error fails the trigger");
+        check(contains(json, "IdLE.DirectorySync.CycleBusy"), "the busy error is classified");
+        idle_ec_string_free(json);
+        json = NULL;
+    }
+    {
+        script s = { "{\"output\":[{\"SyncCycleInProgress\":\"True\",\"StagingModeEnabled\":false}],\"errors\":[]}", 0, 0, "", "" };
+        idle_ec_session table = session_for(&s);
+        status = idle_ec_provider_get_sync_cycle_state(provider, &table, &json);
+        check(status == IDLE_EC_STATUS_OK, "state read succeeds");
+        check(contains(json, "\"State\":\"InProgress\""), "state is InProgress");
+        check(strcmp(s.command, "Get-ADSyncScheduler") == 0, "state runs Get-ADSyncScheduler");
+        idle_ec_string_free(json);
+        json = NULL;
+    }
+    {
+        script s = { "the transport is down", 1, 0, "", "" };
+        idle_ec_session table = session_for(&s);
+        status = idle_ec_provider_get_sync_cycle_state(provider, &table, &json);
+        check(status == IDLE_EC_STATUS_OPERATION_FAILED, "a failing callback fails the operation");
+        check(contains(json, "IdLE.DirectorySync.RemoteExecutionFailed"), "a failing callback is a remote execution failure");
+        idle_ec_string_free(json);
+        json = NULL;
+    }
+    {
+        idle_ec_session empty;
+        empty.userdata = NULL;
+        empty.invoke = NULL;
+        status = idle_ec_provider_get_sync_cycle_state(provider, &empty, &json);
+        check(status == IDLE_EC_STATUS_CALLBACK_FAILED, "a table without a callback is refused");
+        idle_ec_string_free(json);
+        json = NULL;
+    }
+    status = idle_ec_provider_get_sync_cycle_state(NULL, NULL, &json);
+    check(status == IDLE_EC_STATUS_NULL_ARGUMENT && json != NULL, "NULL provider: status and failure JSON");
+    idle_ec_string_free(json);
+    json = NULL;
+    {
+        const char bad_utf8[] = { 'D', (char)0xC3, (char)0x28, 0 };
+        script s = { "{}", 0, 0, "", "" };
+        idle_ec_session table = session_for(&s);
+        status = idle_ec_provider_start_sync_cycle(provider, bad_utf8, &table, &json);
+        check(status == IDLE_EC_STATUS_INVALID_UTF8 && s.calls == 0, "invalid UTF-8 is refused before any callback");
+        idle_ec_string_free(json);
+        json = NULL;
+    }
+    idle_ec_provider_free(provider);
+    idle_ec_provider_free(NULL);
+
+    {
+        idle_ec_wait *wait = NULL;
+        char *error = NULL;
+        check(idle_ec_wait_new("{\"policyType\":\"Delta\",\"timeoutSeconds\":0}", &wait, &error) == IDLE_EC_STATUS_INVALID_ARGUMENT,
+              "a zero timeout is refused");
+        /* Named as the step's With key, which is what a PowerShell user wrote. */
+        check(wait == NULL && contains(error, "TimeoutSeconds"), "the refusal names the key");
+        idle_ec_string_free(error);
+        error = NULL;
+        status = idle_ec_wait_new("{\"policyType\":\"Delta\",\"wait\":true}", &wait, &error);
+        check(status == IDLE_EC_STATUS_OK && wait != NULL, "wait_new");
+        status = idle_ec_wait_handle(wait, 0, "{\"kind\":\"start\"}", &json);
+        check(status == IDLE_EC_STATUS_OK && contains(json, "\"action\""), "the machine answers the start with a decision");
+        idle_ec_string_free(json);
+        json = NULL;
+        status = idle_ec_wait_handle(wait, 1, "not json", &json);
+        check(status == IDLE_EC_STATUS_OK && contains(json, "\"fail\""), "junk input is answered with a fail decision");
+        idle_ec_string_free(json);
+        json = NULL;
+        idle_ec_wait_free(wait);
+        idle_ec_wait_free(NULL);
+    }
+    idle_ec_string_free(NULL);
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
