@@ -14,6 +14,12 @@
 // hurt the host process.
 #define IDLE_EC_DEFAULT_MAX_ANSWER_BYTES ((16 * 1024) * 1024)
 
+// Smallest accepted `maxAnswerBytes`.
+#define IDLE_EC_MIN_MAX_ANSWER_BYTES 1024
+
+// Largest accepted `maxAnswerBytes`: the sink never holds more than this in memory.
+#define IDLE_EC_MAX_MAX_ANSWER_BYTES ((1024 * 1024) * 1024)
+
 // The ABI version implemented by this library. A caller built for another value must refuse to
 // use the library. Bumped on any incompatible change to a signature, a struct layout, a status
 // value or a JSON shape.
@@ -143,10 +149,11 @@ idle_ec_status idle_ec_classify_errors(const char *errors_json,
 // Creates a provider.
 //
 // `options_json` may be NULL (defaults) or a JSON object: `{"maxAnswerBytes": <bytes>}` caps one
-// session answer (default 16 MiB, at least 1 KiB). On success `*out_provider` receives a provider
-// to be freed with [`idle_ec_provider_free`]. On `IDLE_EC_STATUS_INVALID_ARGUMENT` (unreadable
-// options) and when `out_error_json` is not NULL, `*out_error_json` receives a failure JSON to be
-// freed with [`idle_ec_string_free`]. `out_provider` may not be NULL. Thread-safe.
+// session answer (default 16 MiB, from 1 KiB to 1 GiB). On success `*out_provider` receives a
+// provider to be freed with [`idle_ec_provider_free`]. On any other status, when
+// `out_error_json` is not NULL, `*out_error_json` receives a failure JSON to be freed with
+// [`idle_ec_string_free`]; on success it is set to NULL. `out_provider` may not be NULL.
+// Thread-safe.
 //
 // # Safety
 // `options_json` must be NULL or a NUL-terminated string; each out-pointer NULL or valid for one pointer write.
@@ -201,9 +208,11 @@ idle_ec_status idle_ec_provider_get_sync_cycle_state(const idle_ec_provider *pro
 //
 // Returns `IDLE_EC_STATUS_OUTPUT_TOO_LARGE` once the answer passes the library's cap (the whole
 // answer is then discarded and the operation fails with a clear message),
-// `IDLE_EC_STATUS_NULL_ARGUMENT` for a NULL `sink` or a NULL `data` with non-zero `len`.
-// The bytes are copied; `data` may be freed on return. Call only from inside the callback that
-// received `sink`, on that thread.
+// `IDLE_EC_STATUS_NULL_ARGUMENT` for a NULL `sink` or a NULL `data` with non-zero `len`, and
+// `IDLE_EC_STATUS_INVALID_ARGUMENT` for a sink that is not the one of the callback running on
+// this thread (one kept from an earlier call, or used from another thread): such a sink is
+// refused without being touched. The bytes are copied; `data` may be freed on return. Call
+// only from inside the callback that received `sink`, on that thread.
 //
 // # Safety
 // `sink` must be NULL or the sink passed to the running callback; `data` must be valid for `len` bytes of reads.

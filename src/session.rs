@@ -7,7 +7,7 @@
 //! from passing as success.
 
 use crate::failure::Failure;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 /// One error the remote command raised, as the host saw it.
@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 #[serde(rename_all = "camelCase", default)]
 pub struct RemoteError {
     /// The error's message (`Exception.Message`, or the ErrorRecord's text).
+    #[serde(deserialize_with = "null_as_default")]
     pub message: String,
     /// The exception's full type name, when known (e.g. `System.InvalidOperationException`,
     /// or `Deserialized.System.Management.Automation.Remoting.PSRemotingTransportException`).
@@ -24,6 +25,7 @@ pub struct RemoteError {
     /// The ErrorRecord's category name (`CategoryInfo.Category`), when known.
     pub category: Option<String>,
     /// True when the error was thrown (terminating), false when it was only written.
+    #[serde(deserialize_with = "null_as_default")]
     pub terminating: bool,
 }
 
@@ -32,9 +34,21 @@ pub struct RemoteError {
 #[serde(rename_all = "camelCase", default)]
 pub struct Answer {
     /// The command's pipeline output, one JSON value per object.
+    #[serde(deserialize_with = "null_as_default")]
     pub output: Vec<Value>,
     /// Every error raised while the command ran, in order.
+    #[serde(deserialize_with = "null_as_default")]
     pub errors: Vec<RemoteError>,
+}
+
+/// Every field of an answer is optional, and PowerShell writes an absent value as `null`: a
+/// `null` reads as the field's default, so a real error is still classified.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// A remote session that can invoke a named command with JSON parameters.

@@ -354,7 +354,12 @@ fn provider_options_are_validated() {
     unsafe {
         let mut p = null_mut();
         let mut err = null_mut();
-        for bad in ["{", r#"{"maxAnswerBytes":10}"#, r#"{"unknown":1}"#] {
+        for bad in [
+            "{",
+            r#"{"maxAnswerBytes":10}"#,
+            r#"{"maxAnswerBytes":1073741825}"#,
+            r#"{"unknown":1}"#,
+        ] {
             let opts = CString::new(bad).unwrap();
             assert_eq!(
                 idle_ec_provider_new(opts.as_ptr(), &mut p, &mut err),
@@ -376,8 +381,58 @@ fn provider_options_are_validated() {
         let (status, json) = state(p, &table(&mut s));
         assert_eq!(status, idle_ec_status::OperationFailed);
         assert_eq!(json["class"], "UnexpectedResponse");
+        // The cap is named in a unit that reads right, even when it is under 1 MiB.
+        assert!(
+            json["message"].as_str().unwrap().contains("2 KiB"),
+            "{json}"
+        );
         idle_ec_provider_free(p);
     }
+}
+
+#[test]
+fn provider_new_always_sets_its_out_pointers() {
+    unsafe {
+        // Uninitialised variables of a C caller: whatever they held must be overwritten.
+        let mut p = 0xdead as *mut idle_ec_provider;
+        let mut err = 0xbeef as *mut c_char;
+        assert_eq!(
+            idle_ec_provider_new(null(), &mut p, &mut err),
+            idle_ec_status::Ok
+        );
+        assert!(!p.is_null());
+        assert!(err.is_null());
+        idle_ec_provider_free(p);
+
+        err = 0xbeef as *mut c_char;
+        assert_eq!(
+            idle_ec_provider_new(null(), null_mut(), &mut err),
+            idle_ec_status::NullArgument
+        );
+        let failure = take(err);
+        assert_eq!(failure["class"], "InvalidInput");
+        assert!(failure["message"]
+            .as_str()
+            .unwrap()
+            .contains("out_provider"));
+    }
+}
+
+#[test]
+fn null_fields_in_an_answer_read_as_absent() {
+    // PowerShell writes an absent value as null; a real busy error must still be classified.
+    let p = provider();
+    let mut s = script(
+        r#"{"output":null,"errors":[{"message":"System.InvalidOperationException: Connector: contoso.onmicrosoft.com - AAD is busy.","exceptionType":null,"fullyQualifiedErrorId":null,"category":null,"terminating":null}]}"#,
+    );
+    let (status, json) = start(p, "Delta", &table(&mut s));
+    assert_eq!(status, idle_ec_status::OperationFailed, "{json}");
+    assert_eq!(json["class"], "CycleBusy");
+    let mut s = script(r#"{"output":[{"SyncCycleInProgress":false}],"errors":null}"#);
+    let (status, json) = state(p, &table(&mut s));
+    assert_eq!(status, idle_ec_status::Ok, "{json}");
+    assert_eq!(json["State"], "Idle");
+    unsafe { idle_ec_provider_free(p) };
 }
 
 #[test]
@@ -386,6 +441,12 @@ fn classify_errors_export_uses_the_core_rules() {
     let mut out = null_mut();
     assert_eq!(
         unsafe { idle_ec_classify_errors(errors.as_ptr(), &mut out) },
+        idle_ec_status::Ok
+    );
+    assert_eq!(take(out)["class"], "CycleBusy");
+    let with_nulls = CString::new(r#"[{"message":"Connector: contoso.onmicrosoft.com - AAD is busy.","exceptionType":null,"terminating":null}]"#).unwrap();
+    assert_eq!(
+        unsafe { idle_ec_classify_errors(with_nulls.as_ptr(), &mut out) },
         idle_ec_status::Ok
     );
     assert_eq!(take(out)["class"], "CycleBusy");

@@ -23,14 +23,16 @@ fn install_hook() {
     HOOK.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if DEPTH.with(Cell::get) > 0 {
+            // try_with: during a thread's teardown its locals may be gone, and a panic in the
+            // hook would abort the process.
+            if DEPTH.try_with(Cell::get).unwrap_or(0) > 0 {
                 let text = info
                     .payload()
                     .downcast_ref::<&str>()
                     .map(|s| (*s).to_owned())
                     .or_else(|| info.payload().downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a panic without a message".to_owned());
-                LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
+                let _ = LAST_PANIC.try_with(|p| *p.borrow_mut() = Some(text));
             } else {
                 previous(info);
             }
@@ -42,14 +44,14 @@ struct DepthGuard;
 
 impl DepthGuard {
     fn enter() -> Self {
-        DEPTH.with(|d| d.set(d.get() + 1));
+        let _ = DEPTH.try_with(|d| d.set(d.get() + 1));
         DepthGuard
     }
 }
 
 impl Drop for DepthGuard {
     fn drop(&mut self) {
-        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        let _ = DEPTH.try_with(|d| d.set(d.get().saturating_sub(1)));
     }
 }
 
@@ -58,9 +60,16 @@ fn run<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let _depth = DepthGuard::enter();
     // AssertUnwindSafe is sound: after a panic the caller is told (status Panic) and documented
     // to free the handle it used rather than reuse it.
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        // Dropping the payload runs foreign Drop code outside the boundary; contain it too, and
+        // leak (never drop) whatever a panicking Drop leaves behind.
+        if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(nested);
+        }
         LAST_PANIC
-            .with(|p| p.borrow_mut().take())
+            .try_with(|p| p.borrow_mut().take())
+            .ok()
+            .flatten()
             .unwrap_or_else(|| "a panic without a message".to_owned())
     })
 }
@@ -108,6 +117,19 @@ mod tests {
         let status = status_boundary_reporting(|| panic!("boom {}", 42), |m| seen = Some(m));
         assert_eq!(status, idle_ec_status::Panic);
         assert_eq!(seen.as_deref(), Some("boom 42"));
+        assert_eq!(DEPTH.with(Cell::get), 0);
+    }
+
+    #[test]
+    fn a_payload_whose_drop_panics_stays_inside() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("drop of the payload");
+            }
+        }
+        let status = status_boundary(|| std::panic::panic_any(Bomb));
+        assert_eq!(status, idle_ec_status::Panic);
         assert_eq!(DEPTH.with(Cell::get), 0);
     }
 

@@ -2,7 +2,10 @@
 
 use super::errors::{argument_failure, emit, panic_failure_json};
 use super::guard::status_boundary_reporting;
-use super::session::{idle_ec_session, CallbackSession, DEFAULT_MAX_ANSWER_BYTES};
+use super::session::{
+    idle_ec_session, CallbackSession, DEFAULT_MAX_ANSWER_BYTES, MAX_MAX_ANSWER_BYTES,
+    MIN_MAX_ANSWER_BYTES,
+};
 use super::status::idle_ec_status;
 use super::strings::{read_optional_str, read_str};
 use crate::adsync::values::UtcTime;
@@ -34,10 +37,11 @@ fn failure_json(class: FailureClass, message: impl Into<String>) -> String {
 /// Creates a provider.
 ///
 /// `options_json` may be NULL (defaults) or a JSON object: `{"maxAnswerBytes": <bytes>}` caps one
-/// session answer (default 16 MiB, at least 1 KiB). On success `*out_provider` receives a provider
-/// to be freed with [`idle_ec_provider_free`]. On `IDLE_EC_STATUS_INVALID_ARGUMENT` (unreadable
-/// options) and when `out_error_json` is not NULL, `*out_error_json` receives a failure JSON to be
-/// freed with [`idle_ec_string_free`]. `out_provider` may not be NULL. Thread-safe.
+/// session answer (default 16 MiB, from 1 KiB to 1 GiB). On success `*out_provider` receives a
+/// provider to be freed with [`idle_ec_provider_free`]. On any other status, when
+/// `out_error_json` is not NULL, `*out_error_json` receives a failure JSON to be freed with
+/// [`idle_ec_string_free`]; on success it is set to NULL. `out_provider` may not be NULL.
+/// Thread-safe.
 ///
 /// # Safety
 /// `options_json` must be NULL or a NUL-terminated string; each out-pointer NULL or valid for one pointer write.
@@ -49,7 +53,16 @@ pub unsafe extern "C" fn idle_ec_provider_new(
 ) -> idle_ec_status {
     status_boundary_reporting(
         || {
+            // Both out-pointers hold NULL or a fresh value on return, so a caller may free
+            // "whatever is not NULL" without having initialised them.
+            if !out_error_json.is_null() {
+                *out_error_json = std::ptr::null_mut();
+            }
             if out_provider.is_null() {
+                emit(
+                    out_error_json,
+                    argument_failure(idle_ec_status::NullArgument, "out_provider"),
+                );
                 return idle_ec_status::NullArgument;
             }
             *out_provider = std::ptr::null_mut();
@@ -74,12 +87,14 @@ pub unsafe extern "C" fn idle_ec_provider_new(
                 }
             };
             let max_answer_bytes = options.max_answer_bytes.unwrap_or(DEFAULT_MAX_ANSWER_BYTES);
-            if max_answer_bytes < 1024 {
+            if !(MIN_MAX_ANSWER_BYTES..=MAX_MAX_ANSWER_BYTES).contains(&max_answer_bytes) {
                 emit(
                     out_error_json,
                     failure_json(
                         FailureClass::InvalidInput,
-                        "The provider option 'maxAnswerBytes' must be at least 1024.",
+                        format!(
+                            "The provider option 'maxAnswerBytes' must be from {MIN_MAX_ANSWER_BYTES} to {MAX_MAX_ANSWER_BYTES} (1 KiB to 1 GiB), not {max_answer_bytes}."
+                        ),
                     ),
                 );
                 return idle_ec_status::InvalidArgument;

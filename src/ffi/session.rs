@@ -8,11 +8,18 @@ use super::status::idle_ec_status;
 use crate::failure::{Failure, FailureClass};
 use crate::session::{Answer, RemoteSession};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::ffi::{c_char, c_void, CString};
 
 /// Default cap on one callback answer: far above any real ADSync answer, far below what would
 /// hurt the host process.
 pub const DEFAULT_MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Smallest accepted `maxAnswerBytes`.
+pub const MIN_MAX_ANSWER_BYTES: usize = 1024;
+
+/// Largest accepted `maxAnswerBytes`: the sink never holds more than this in memory.
+pub const MAX_MAX_ANSWER_BYTES: usize = 1024 * 1024 * 1024;
 
 /// A buffer owned by the library into which a callback writes its answer.
 ///
@@ -22,6 +29,37 @@ pub struct idle_ec_sink {
     bytes: Vec<u8>,
     limit: usize,
     overflowed: bool,
+}
+
+thread_local! {
+    /// The sink of the callback running on this thread (the innermost one, should callbacks
+    /// nest). A sink is only ever written after its address was compared with this one, so a
+    /// sink kept from an earlier call, or passed to another thread, is refused without being
+    /// dereferenced.
+    static ACTIVE_SINK: Cell<*const idle_ec_sink> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Runs `f` with `sink` as this thread's active sink, restoring the previous one afterwards.
+fn with_active_sink<T>(sink: &mut idle_ec_sink, f: impl FnOnce(*mut idle_ec_sink) -> T) -> T {
+    struct Restore(*const idle_ec_sink);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = ACTIVE_SINK.try_with(|active| active.set(self.0));
+        }
+    }
+    let pointer: *mut idle_ec_sink = sink;
+    let _restore = Restore(
+        ACTIVE_SINK
+            .try_with(|active| active.replace(pointer))
+            .unwrap_or(std::ptr::null()),
+    );
+    f(pointer)
+}
+
+fn is_active_sink(sink: *const idle_ec_sink) -> bool {
+    ACTIVE_SINK
+        .try_with(|active| !sink.is_null() && active.get() == sink)
+        .unwrap_or(false)
 }
 
 /// The signature of the callback that runs one command through the host's session.
@@ -66,9 +104,11 @@ pub struct idle_ec_session {
 ///
 /// Returns `IDLE_EC_STATUS_OUTPUT_TOO_LARGE` once the answer passes the library's cap (the whole
 /// answer is then discarded and the operation fails with a clear message),
-/// `IDLE_EC_STATUS_NULL_ARGUMENT` for a NULL `sink` or a NULL `data` with non-zero `len`.
-/// The bytes are copied; `data` may be freed on return. Call only from inside the callback that
-/// received `sink`, on that thread.
+/// `IDLE_EC_STATUS_NULL_ARGUMENT` for a NULL `sink` or a NULL `data` with non-zero `len`, and
+/// `IDLE_EC_STATUS_INVALID_ARGUMENT` for a sink that is not the one of the callback running on
+/// this thread (one kept from an earlier call, or used from another thread): such a sink is
+/// refused without being touched. The bytes are copied; `data` may be freed on return. Call
+/// only from inside the callback that received `sink`, on that thread.
 ///
 /// # Safety
 /// `sink` must be NULL or the sink passed to the running callback; `data` must be valid for `len` bytes of reads.
@@ -79,9 +119,14 @@ pub unsafe extern "C" fn idle_ec_sink_write(
     len: usize,
 ) -> idle_ec_status {
     super::guard::status_boundary(|| {
-        let Some(sink) = sink.as_mut() else {
+        if sink.is_null() {
             return idle_ec_status::NullArgument;
-        };
+        }
+        if !is_active_sink(sink) {
+            return idle_ec_status::InvalidArgument;
+        }
+        // SAFETY: the active sink lives on the stack of the running `invoke`, on this thread.
+        let sink = &mut *sink;
         if len == 0 {
             return idle_ec_status::Ok;
         }
@@ -92,6 +137,14 @@ pub unsafe extern "C" fn idle_ec_sink_write(
             sink.overflowed = true;
             sink.bytes = Vec::new();
             return idle_ec_status::OutputTooLarge;
+        }
+        let needed = sink.bytes.len() + len;
+        if needed > sink.bytes.capacity() {
+            // Grow geometrically, but never past the cap: the cap bounds memory, not just length.
+            let target = needed
+                .max(sink.bytes.capacity().saturating_mul(2))
+                .min(sink.limit);
+            sink.bytes.reserve_exact(target - sink.bytes.len());
         }
         sink.bytes
             .extend_from_slice(std::slice::from_raw_parts(data, len));
@@ -150,20 +203,15 @@ impl RemoteSession for CallbackSession {
         };
         // SAFETY: the caller promised the callback is valid for this call; every pointer handed
         // over lives until it returns.
-        let rc = unsafe {
-            (self.invoke)(
-                self.userdata,
-                command_c.as_ptr(),
-                params_c.as_ptr(),
-                &mut sink,
-            )
-        };
+        let rc = with_active_sink(&mut sink, |sink| unsafe {
+            (self.invoke)(self.userdata, command_c.as_ptr(), params_c.as_ptr(), sink)
+        });
         if sink.overflowed {
             return Err(Failure::new(
                 FailureClass::UnexpectedResponse,
                 format!(
-                    "The answer to '{command}' was larger than {} MiB and was discarded; the session returned far more than an Entra Connect server sends.",
-                    self.max_answer_bytes / (1024 * 1024)
+                    "The answer to '{command}' was larger than {} and was discarded; the session returned far more than an Entra Connect server sends.",
+                    byte_size(self.max_answer_bytes)
                 ),
             ));
         }
@@ -179,6 +227,19 @@ impl RemoteSession for CallbackSession {
             )));
         }
         parse_answer(command, &sink.bytes)
+    }
+}
+
+/// `16 MiB`, `4 KiB` or `1500 bytes`: whole units where they fit, bytes otherwise.
+fn byte_size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -231,6 +292,87 @@ mod tests {
         let a = parse_answer("x", br#"{"output":[{"Result":"Success"}]}"#).unwrap();
         assert_eq!(a.output.len(), 1);
         assert!(a.errors.is_empty());
+    }
+
+    #[test]
+    fn byte_sizes_read_well() {
+        assert_eq!(byte_size(16 * 1024 * 1024), "16 MiB");
+        assert_eq!(byte_size(1024), "1 KiB");
+        assert_eq!(byte_size(1500), "1500 bytes");
+        assert_eq!(byte_size(3 * 1024 * 1024 + 1024), "3073 KiB");
+    }
+
+    #[test]
+    fn the_sink_never_allocates_past_its_cap() {
+        let limit = 9 * 1024 * 1024 + 1;
+        let mut sink = idle_ec_sink {
+            bytes: Vec::new(),
+            limit,
+            overflowed: false,
+        };
+        let chunk = vec![b'x'; 64 * 1024];
+        with_active_sink(&mut sink, |sink| unsafe {
+            while (*sink).bytes.len() + chunk.len() <= limit {
+                let status = idle_ec_sink_write(sink, chunk.as_ptr(), chunk.len());
+                assert_eq!(status, idle_ec_status::Ok);
+                assert!(
+                    (*sink).bytes.capacity() <= limit,
+                    "{}",
+                    (*sink).bytes.capacity()
+                );
+            }
+            let status = idle_ec_sink_write(sink, chunk.as_ptr(), chunk.len());
+            assert_eq!(status, idle_ec_status::OutputTooLarge);
+            assert_eq!((*sink).bytes.capacity(), 0);
+        });
+    }
+
+    #[test]
+    fn only_the_running_callbacks_sink_is_written() {
+        let mut outer = idle_ec_sink {
+            bytes: Vec::new(),
+            limit: 1024,
+            overflowed: false,
+        };
+        let mut inner = idle_ec_sink {
+            bytes: Vec::new(),
+            limit: 1024,
+            overflowed: false,
+        };
+        let outer_ptr: *mut idle_ec_sink = &mut outer;
+        unsafe {
+            // Outside any callback: refused, untouched.
+            assert_eq!(
+                idle_ec_sink_write(outer_ptr, b"x".as_ptr(), 1),
+                idle_ec_status::InvalidArgument
+            );
+            with_active_sink(&mut *outer_ptr, |o| {
+                assert_eq!(idle_ec_sink_write(o, b"a".as_ptr(), 1), idle_ec_status::Ok);
+                // A nested callback: only its own sink is live; the outer one is again after.
+                with_active_sink(&mut inner, |i| {
+                    assert_eq!(
+                        idle_ec_sink_write(o, b"b".as_ptr(), 1),
+                        idle_ec_status::InvalidArgument
+                    );
+                    assert_eq!(idle_ec_sink_write(i, b"c".as_ptr(), 1), idle_ec_status::Ok);
+                });
+                assert_eq!(idle_ec_sink_write(o, b"d".as_ptr(), 1), idle_ec_status::Ok);
+                // Another thread may not write this thread's sink.
+                let address = o as usize;
+                let from_other = std::thread::spawn(move || {
+                    idle_ec_sink_write(address as *mut idle_ec_sink, b"e".as_ptr(), 1)
+                })
+                .join()
+                .unwrap();
+                assert_eq!(from_other, idle_ec_status::InvalidArgument);
+            });
+            assert_eq!(
+                idle_ec_sink_write(outer_ptr, b"f".as_ptr(), 1),
+                idle_ec_status::InvalidArgument
+            );
+        }
+        assert_eq!(outer.bytes, b"ad");
+        assert_eq!(inner.bytes, b"c");
     }
 
     #[test]

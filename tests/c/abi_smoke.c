@@ -32,9 +32,13 @@ typedef struct {
     char parameters[256];
 } script;
 
+/* The last sink a callback received, kept against the rules to prove it is refused later. */
+static idle_ec_sink *kept_sink;
+
 static uint32_t scripted(void *userdata, const char *command, const char *parameters_json, idle_ec_sink *sink)
 {
     script *s = (script *)userdata;
+    kept_sink = sink;
     s->calls++;
     snprintf(s->command, sizeof s->command, "%s", command);
     snprintf(s->parameters, sizeof s->parameters, "%s", parameters_json);
@@ -107,6 +111,8 @@ int main(void)
         check(strcmp(s.command, "Get-ADSyncScheduler") == 0, "state runs Get-ADSyncScheduler");
         idle_ec_string_free(json);
         json = NULL;
+        check(idle_ec_sink_write(kept_sink, (const uint8_t *)"x", 1) == IDLE_EC_STATUS_INVALID_ARGUMENT,
+              "a sink kept after its callback returned is refused");
     }
     {
         script s = { "the transport is down", 1, 0, "", "" };
