@@ -250,4 +250,45 @@ public class ProviderFailureTests
             Get-TestFailure { $p.GetSyncCycleState($s) }").Single();
         Assert.Equal("IdLE.DirectorySync.UnexpectedResponse", f.Properties["ErrorId"].Value);
     }
+
+    [Fact]
+    public void A_wide_object_graph_is_cut_off_at_the_cap_not_written_whole()
+    {
+        // Depth bounds nothing here: 3,000 rows of 10 kB each fan out to 30 MB of JSON within
+        // two levels. Writing stops at the core's cap, and the core reports the answer too large.
+        using var engine = new Engine();
+        var r = engine.Run(@"
+            $text = [string]::new([char]'x', 1000)
+            $rows = [System.Collections.Generic.List[object]]::new()
+            for ($i = 0; $i -lt 3000; $i++) {
+                $rows.Add([pscustomobject]@{ A = $text; B = $text; C = $text; D = $text; E = $text; F = $text; G = $text; H = $text; I = $text; J = $text })
+            }
+            $s = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { New-TestScheduler -Override @{ Rows = $rows } }.GetNewClosure() }
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            [System.GC]::Collect()
+            $before = [System.GC]::GetTotalAllocatedBytes($true)
+            $f = Get-TestFailure { $p.GetSyncCycleState($s) }
+            [pscustomobject]@{
+                ErrorId = $f.ErrorId
+                Inner = $f.Inner
+                AllocatedMiB = ([System.GC]::GetTotalAllocatedBytes($true) - $before) / 1MB
+            }").Single();
+        Assert.Equal("IdLE.DirectorySync.UnexpectedResponse", r.Properties["ErrorId"].Value);
+        Assert.Contains("larger than 16 MiB", (string)r.Properties["Inner"].Value);
+        // Measured: about 46 MiB with the cut-off, about 236 MiB when the whole answer is written.
+        Assert.True(System.Convert.ToDouble(r.Properties["AllocatedMiB"].Value) < 100, "allocated " + r.Properties["AllocatedMiB"].Value + " MiB");
+    }
+
+    [Fact]
+    public void A_value_whose_ToString_throws_at_the_depth_limit_does_not_spoil_the_answer()
+    {
+        using var engine = new Engine();
+        var state = engine.Run(@"
+            class ThrowingText { [string] ToString() { throw 'no text for you' } }
+            $deep = @{ a = @{ b = @{ c = @{ d = @{ e = [ThrowingText]::new() } } } } }
+            $s = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { New-TestScheduler -Override @{ SyncCycleInProgress = $true; Extra = $deep } }.GetNewClosure() }
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            $p.GetSyncCycleState($s).State").Single();
+        Assert.Equal("InProgress", state.BaseObject);
+    }
 }

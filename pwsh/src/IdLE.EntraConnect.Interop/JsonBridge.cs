@@ -1,7 +1,7 @@
 using System;
+using System.Buffers;
 using System.Collections;
 using System.Globalization;
-using System.IO;
 using System.Management.Automation;
 using System.Security;
 using System.Text.Json;
@@ -17,22 +17,57 @@ public static class JsonBridge
     /// <summary>How deep objects are written; deeper values are written as their text.</summary>
     public const int MaxDepth = 5;
 
+    /// <summary>
+    /// The most JSON written for one value: the core's default cap on one session answer
+    /// (<c>IDLE_EC_DEFAULT_MAX_ANSWER_BYTES</c>), which every provider this layer creates keeps.
+    /// Depth alone does not bound an object graph: a live .NET object (an Assembly, say) fans
+    /// out into gigabytes within five levels.
+    /// </summary>
+    public const long MaxJsonBytes = 16 * 1024 * 1024;
+
     /// <summary>Writes <paramref name="value"/> as JSON.</summary>
     public static string ToJson(object? value) => WriteJson(w => Write(w, value, 0));
 
     /// <summary>The JSON text that <paramref name="write"/> produces.</summary>
+    /// <exception cref="JsonTooLargeException">The JSON would pass <see cref="MaxJsonBytes"/>.</exception>
     internal static string WriteJson(Action<Utf8JsonWriter> write)
     {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        ArrayBufferWriter<byte> json = Render(write, out bool complete);
+        if (!complete)
+        {
+            throw new JsonTooLargeException();
+        }
+        return System.Text.Encoding.UTF8.GetString(json.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The UTF-8 JSON that <paramref name="write"/> produces, in one buffer (no stream behind the
+    /// writer, so no second copy). Past <see cref="MaxJsonBytes"/> it stops and returns what it
+    /// has, with <paramref name="complete"/> false.
+    /// </summary>
+    internal static ArrayBufferWriter<byte> Render(Action<Utf8JsonWriter> write, out bool complete)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using var writer = new Utf8JsonWriter(buffer);
+        try
         {
             write(writer);
+            complete = true;
         }
-        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+        catch (JsonTooLargeException)
+        {
+            complete = false;
+        }
+        writer.Flush();
+        return buffer;
     }
 
     internal static void Write(Utf8JsonWriter w, object? value, int depth)
     {
+        if (w.BytesPending + w.BytesCommitted > MaxJsonBytes)
+        {
+            throw new JsonTooLargeException();
+        }
         if (value is PSObject pso)
         {
             object baseObject = pso.BaseObject;
@@ -91,13 +126,19 @@ public static class JsonBridge
                 w.WriteString("UserName", cred.UserName);
                 w.WriteEndObject();
                 return;
+            case System.Net.NetworkCredential network:
+                w.WriteStartObject();
+                w.WriteString("UserName", network.UserName);
+                w.WriteString("Domain", network.Domain);
+                w.WriteEndObject();
+                return;
             case ScriptBlock:
                 w.WriteStringValue("[scriptblock]");
                 return;
         }
         if (depth >= MaxDepth)
         {
-            w.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+            w.WriteStringValue(SafeToString(value));
             return;
         }
         if (value is IDictionary dict)
@@ -105,7 +146,7 @@ public static class JsonBridge
             w.WriteStartObject();
             foreach (DictionaryEntry entry in dict)
             {
-                w.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty);
+                w.WritePropertyName(SafeToString(entry.Key));
                 Write(w, entry.Value, depth + 1);
             }
             w.WriteEndObject();
@@ -127,7 +168,7 @@ public static class JsonBridge
     private static bool IsScalar(object value) =>
         value is string or char or bool or Enum or DateTime or DateTimeOffset or TimeSpan or Guid
             or byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal
-            or SecureString or PSCredential or ScriptBlock;
+            or SecureString or PSCredential or System.Net.NetworkCredential or ScriptBlock;
 
     private static void WriteProperties(Utf8JsonWriter w, PSObject pso, int depth)
     {
@@ -155,11 +196,12 @@ public static class JsonBridge
         w.WriteEndObject();
     }
 
-    private static string SafeToString(object value)
+    /// <summary>The value's invariant text; empty when its ToString() throws.</summary>
+    private static string SafeToString(object? value)
     {
         try
         {
-            return value.ToString() ?? string.Empty;
+            return Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
         }
         catch (Exception)
         {
@@ -228,5 +270,15 @@ public static class JsonBridge
             default:
                 return null;
         }
+    }
+}
+
+/// <summary>A value whose JSON would pass <see cref="JsonBridge.MaxJsonBytes"/>.</summary>
+public sealed class JsonTooLargeException : Exception
+{
+    /// <summary>Creates the exception with a message that names the limit.</summary>
+    public JsonTooLargeException()
+        : base($"The value is larger than {JsonBridge.MaxJsonBytes / (1024 * 1024)} MiB as JSON and was not passed to the native core.")
+    {
     }
 }

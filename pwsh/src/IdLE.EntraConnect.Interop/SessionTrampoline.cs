@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
+using System.Buffers;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -54,7 +55,9 @@ internal sealed unsafe class SessionTrampoline
             {
                 parameters = JsonBridge.ToHashtable(doc.RootElement);
             }
-            WriteSink(sink, self.Run(name, parameters));
+            // An answer past the core's cap goes over as far as it was written: the core then
+            // refuses it and reports an answer too large, the same as for any oversized answer.
+            WriteSink(sink, self.Run(name, parameters).WrittenSpan);
             return 0;
         }
         catch (Exception e)
@@ -65,7 +68,7 @@ internal sealed unsafe class SessionTrampoline
                 {
                     self.Failure = e;
                 }
-                WriteSink(sink, e.Message);
+                WriteSink(sink, System.Text.Encoding.UTF8.GetBytes(e.Message));
             }
             catch (Exception)
             {
@@ -75,9 +78,8 @@ internal sealed unsafe class SessionTrampoline
         }
     }
 
-    private static void WriteSink(IntPtr sink, string text)
+    private static void WriteSink(IntPtr sink, ReadOnlySpan<byte> bytes)
     {
-        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
         fixed (byte* data = bytes)
         {
             // An over-long answer is refused by the core, which then reports it; nothing to do here.
@@ -96,7 +98,7 @@ internal sealed unsafe class SessionTrampoline
     /// a script block with <c>2>&amp;1</c> in the caller's own pipeline does not work at all:
     /// errors written inside a method call escape that redirection (ProviderFailureTests).
     /// </remarks>
-    private string Run(string commandName, Hashtable parameters)
+    private ArrayBufferWriter<byte> Run(string commandName, Hashtable parameters)
     {
         var output = new List<object?>();
         var errors = new List<RemoteErrorInfo>();
@@ -149,8 +151,8 @@ internal sealed unsafe class SessionTrampoline
         return AnswerJson(output, errors);
     }
 
-    private static string AnswerJson(List<object?> output, List<RemoteErrorInfo> errors) =>
-        JsonBridge.WriteJson(w =>
+    private static ArrayBufferWriter<byte> AnswerJson(List<object?> output, List<RemoteErrorInfo> errors) =>
+        JsonBridge.Render(w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("output");
@@ -168,5 +170,5 @@ internal sealed unsafe class SessionTrampoline
             }
             w.WriteEndArray();
             w.WriteEndObject();
-        });
+        }, out _);
 }

@@ -13,8 +13,15 @@ public sealed unsafe class WaitMachine : IDisposable
     private readonly WaitMachineHandle _handle = new();
     private static readonly long Origin = Stopwatch.GetTimestamp();
 
+    /// <summary>The native machine is not thread-safe; a host sharing one object must not race it.</summary>
+    private readonly object _gate = new();
+
     /// <summary>Milliseconds of a monotonic clock (never moves back, unaffected by clock changes).</summary>
-    public static ulong NowMs => (ulong)((Stopwatch.GetTimestamp() - Origin) * 1000 / Stopwatch.Frequency);
+    /// <remarks>
+    /// Through TimeSpan rather than <c>ticks * 1000 / Frequency</c>: with a 1 GHz timestamp (Linux,
+    /// macOS) that product overflows after about 107 days of process uptime.
+    /// </remarks>
+    public static ulong NowMs => (ulong)(Stopwatch.GetElapsedTime(Origin).Ticks / TimeSpan.TicksPerMillisecond);
 
     /// <summary>Creates a machine from a configuration (hashtable or object; written as JSON).</summary>
     public WaitMachine(object? configuration)
@@ -51,9 +58,12 @@ public sealed unsafe class WaitMachine : IDisposable
         {
             _handle.DangerousAddRef(ref added);
             byte* output = null;
-            fixed (byte* inputPtr = json)
+            lock (_gate)
             {
-                status = NativeApi.WaitHandle(_handle.DangerousGetHandle(), nowMs, inputPtr, &output);
+                fixed (byte* inputPtr = json)
+                {
+                    status = NativeApi.WaitHandle(_handle.DangerousGetHandle(), nowMs, inputPtr, &output);
+                }
             }
             decision = NativeApi.TakeString(output);
         }
