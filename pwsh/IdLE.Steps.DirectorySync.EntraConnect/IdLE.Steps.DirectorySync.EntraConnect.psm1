@@ -73,6 +73,16 @@ function Test-DataOnly {
             if (-not (Test-DataOnly -Value $item -Depth ($Depth + 1))) { return $false }
         }
     }
+    if ($Value.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject]) {
+        # A property bag: only note properties holding data; a script property or method is code.
+        foreach ($property in $Value.PSObject.Properties) {
+            if ($property -isnot [System.Management.Automation.PSNoteProperty]) { return $false }
+            if (-not (Test-DataOnly -Value $property.Value -Depth ($Depth + 1))) { return $false }
+        }
+        foreach ($method in $Value.PSObject.Methods) {
+            if ($method -is [System.Management.Automation.PSScriptMethod]) { return $false }
+        }
+    }
     return $true
 }
 

@@ -85,6 +85,10 @@ public sealed class StepTests : IDisposable
     [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Foo = 1 }", "Foo")]
     [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Code = { 'x' } } }", "AuthSessionOptions")]
     [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Outer = @{ List = @(1, { 'x' }) } } }", "AuthSessionOptions")]
+    [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = [pscustomobject]@{ On = { 'x' } } } }", "AuthSessionOptions")]
+    [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Outer = [pscustomobject]@{ Inner = [pscustomobject]@{ List = @(1, { 'x' }) } } } }", "AuthSessionOptions")]
+    [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = & { $o = [pscustomobject]@{}; $o.PSObject.Properties.Add([psscriptproperty]::new('P', { 'x' })); $o } } }", "AuthSessionOptions")]
+    [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = & { $o = [pscustomobject]@{}; $o.PSObject.Methods.Add([psscriptmethod]::new('M', { 'x' })); $o } } }", "AuthSessionOptions")]
     [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Provider = 'NoSuchAlias' }", "NoSuchAlias")]
     public void Invalid_with_fails_naming_the_key_before_any_session_or_provider_call(string with, string named)
     {
@@ -391,6 +395,22 @@ public sealed class StepTests : IDisposable
         Assert.Equal(true, P(r, "StagingMode"));
         Assert.Equal("DirectorySyncCompleted", P(r, "LastType"));
         Assert.Contains("StagingModeEnabled", ((string)P(r, "EventWarnings")!).Split(','));
+    }
+
+    [Fact]
+    public void Options_that_are_data_in_property_bags_reach_the_broker()
+    {
+        using var engine = NewEngine();
+        var r = Single(engine, @"
+            $options = @{ Server = [pscustomobject]@{ Name = 'ec01'; Port = 5986; Since = [datetime]::UtcNow; Tags = @('a', 'b') } }
+            $ctx = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider }
+            $r = Invoke-StepUnderTest -Context $ctx -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = $options }
+            [pscustomobject]@{
+                Error = if ($r.Error) { $r.Error.Exception.Message } else { $null }
+                Server = $ctx.Acquired[0].Options['Server'].Name
+            }");
+        Assert.Null(P(r, "Error"));
+        Assert.Equal("ec01", P(r, "Server"));
     }
 
     // ---------------------------------------------------------------- 9. secrets
