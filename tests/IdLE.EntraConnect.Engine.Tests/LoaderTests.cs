@@ -55,6 +55,17 @@ public class LoaderTests
     }
 
     [Fact]
+    public void A_relative_override_is_refused_rather_than_resolved_against_the_process_directory()
+    {
+        var (exit, output) = RunHost(
+            $"Import-Module '{Paths.Provider}'; try {{ New-IdleEntraConnectDirectorySyncProvider }} catch {{ $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }}",
+            Path.Combine("lib", "libidle_entraconnect.so"));
+        Assert.Equal(3, exit);
+        Assert.Contains("IdLE.DirectorySync.NativeLibraryUnavailable", output);
+        Assert.Contains("must be an absolute path", output);
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_library_fails_cleanly_without_crashing_the_process()
     {
         string junk = Path.Combine(Path.GetTempPath(), $"idle-ec-junk-{System.Guid.NewGuid():N}.so");

@@ -18,8 +18,11 @@ public static class NativeLibraryLocator
     {
         get
         {
+            // musl (Alpine) cannot load the glibc build: it gets its own RID, which the package
+            // does not ship, so the load fails naming it instead of with a loader error.
             string os = OperatingSystem.IsWindows() ? "win"
                 : OperatingSystem.IsMacOS() ? "osx"
+                : OperatingSystem.IsLinux() && RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.OrdinalIgnoreCase) ? "linux-musl"
                 : OperatingSystem.IsLinux() ? "linux"
                 : RuntimeInformation.OSDescription;
             string arch = RuntimeInformation.ProcessArchitecture switch
@@ -52,7 +55,7 @@ public static class NativeLibraryLocator
             string? overridePath = Environment.GetEnvironmentVariable(OverrideVariable);
             if (!string.IsNullOrWhiteSpace(overridePath))
             {
-                return Path.GetFullPath(overridePath);
+                return overridePath;
             }
             return Path.Combine(ModuleDirectory, "runtimes", RuntimeIdentifier, "native", LibraryFileName);
         }
@@ -61,6 +64,13 @@ public static class NativeLibraryLocator
     /// <summary>Loads the library by absolute path; a missing file fails with the RID and the path.</summary>
     internal static IntPtr Load()
     {
+        string? overridePath = Environment.GetEnvironmentVariable(OverrideVariable);
+        if (!string.IsNullOrWhiteSpace(overridePath) && !Path.IsPathFullyQualified(overridePath))
+        {
+            // Relative to what? The process's directory is not PowerShell's $PWD: refuse to guess.
+            throw new DllNotFoundException(
+                $"{OverrideVariable} must be an absolute path to the IdLE Entra Connect native library, not '{overridePath}'.");
+        }
         string path = LibraryPath;
         string rid = RuntimeIdentifier;
         if (!File.Exists(path))
