@@ -45,6 +45,8 @@ Describe 'Invoke-IdleStepTriggerDirectorySync: With validation' {
         @{ Case = 'Wait is not a boolean'; Key = 'Wait'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Wait = 'perhaps' } }
         @{ Case = 'a key is unknown'; Key = 'Colour'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Colour = 'blue' } }
         @{ Case = 'AuthSessionOptions holds a script block'; Key = 'AuthSessionOptions'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; AuthSessionOptions = @{ Code = { 'no' } } } }
+        @{ Case = 'AuthSessionOptions holds a script block in a property bag'; Key = 'AuthSessionOptions'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = [pscustomobject]@{ Code = { 'no' } } } } }
+        @{ Case = 'AuthSessionOptions holds a bag with a script property'; Key = 'AuthSessionOptions'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = & { $o = [pscustomobject]@{}; $o.PSObject.Properties.Add([psscriptproperty]::new('P', { 'no' })); $o } } } }
         @{ Case = 'the provider alias is not supplied'; Key = 'Provider'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Provider = 'Elsewhere' } }
     ) {
         $session = New-HappySession
