@@ -361,7 +361,7 @@ function Invoke-IdleStepTriggerDirectorySync {
                     catch {
                         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
                         $lastClassified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
-                        $observation = @{ kind = 'triggerFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_) }
+                        $observation = @{ kind = 'triggerFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $session) }
                     }
                 }
                 default {
@@ -373,7 +373,7 @@ function Invoke-IdleStepTriggerDirectorySync {
                     catch {
                         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
                         $lastClassified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
-                        $observation = @{ kind = 'pollFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_) }
+                        $observation = @{ kind = 'pollFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $session) }
                     }
                 }
             }

@@ -459,6 +459,39 @@ public sealed class StepTests : IDisposable
         Assert.Equal(true, P(r, "GotSecure"));
     }
 
+    [Fact]
+    public void The_sessions_text_never_reaches_an_event_or_error_through_a_provider_that_mistypes_it()
+    {
+        // A provider declaring [hashtable] $AuthSession fails in PowerShell's conversion, whose
+        // message quotes the session's text: @{Server=ec01; Token=...}.
+        using var engine = NewEngine();
+        var r = Single(engine, @"
+            $session = [pscustomobject]@{ Server = 'ec01'; Token = 'tok-SECRET-123' }
+            $session.PSObject.Methods.Add([psscriptmethod]::new('InvokeCommand', { param($CommandName, $Parameters) }))
+            $p = [pscustomobject]@{}
+            $p.PSObject.Methods.Add([psscriptmethod]::new('StartSyncCycle', { param([string] $PolicyType, [hashtable] $AuthSession) 'unreachable' }))
+            $p.PSObject.Methods.Add([psscriptmethod]::new('GetSyncCycleState', { param([hashtable] $AuthSession) 'unreachable' }))
+            $ctx = New-StepTestContext -Providers @{ DirectorySync = $p } -Session $session
+            $r = Invoke-StepUnderTest -Context $ctx -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 5 }
+            $texts = [System.Collections.Generic.List[string]]::new()
+            foreach ($e in $r.Events) {
+                $texts.Add($e.Message)
+                foreach ($v in $e.Data.Values) { $texts.Add([string] $v) }
+            }
+            $texts.Add($r.Error.Exception.Message)
+            $texts.Add($r.Error.ToString())
+            $texts.Add([string] $r.Error.Exception.RemoteMessage)
+            $texts.Add([string] $r.Error.Exception.FailureJson)
+            [pscustomobject]@{
+                HasError = $null -ne $r.Error
+                Leaks = @(foreach ($t in $texts) { if ($t -like '*tok-SECRET-123*') { $t } }).Count
+                Redacted = @(foreach ($t in $texts) { if ($t -like '*<AuthSession>*') { $t } }).Count
+            }");
+        Assert.Equal(true, P(r, "HasError"));
+        Assert.Equal(0, P(r, "Leaks"));
+        Assert.True((int)P(r, "Redacted")! > 0, "the conversion error no longer quotes the session");
+    }
+
     // ---------------------------------------------------------------- 10. stop
 
     [Fact]

@@ -94,6 +94,49 @@ public sealed unsafe class WaitMachine : IDisposable
         return Classifier.Classify(caught);
     }
 
+    /// <summary>
+    /// <see cref="FailureOf(ErrorRecord)"/>, with the text of <paramref name="authSession"/> taken
+    /// out of the messages. A provider whose AuthSession parameter has the wrong type fails in
+    /// PowerShell's conversion, whose message quotes the session's text (a property bag's is
+    /// <c>@{Server=...; Token=...}</c>); that must reach no event and no error.
+    /// </summary>
+    public static object FailureOf(ErrorRecord caught, object? authSession)
+    {
+        object failure = FailureOf(caught);
+        if (failure is PSObject bag && SessionText(authSession) is { } text)
+        {
+            foreach (string name in new[] { "message", "remoteMessage" })
+            {
+                PSPropertyInfo? property = bag.Properties[name];
+                if (property?.Value is string message && message.Contains(text, StringComparison.Ordinal))
+                {
+                    property.Value = message.Replace(text, "<AuthSession>", StringComparison.Ordinal);
+                }
+            }
+        }
+        return failure;
+    }
+
+    /// <summary>The session's text when it says more than its type's name, otherwise null.</summary>
+    private static string? SessionText(object? session)
+    {
+        if (session is null)
+        {
+            return null;
+        }
+        PSObject wrapped = PSObject.AsPSObject(session);
+        string text;
+        try
+        {
+            text = wrapped.ToString();
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+        return text.Length < 4 || text == wrapped.BaseObject.GetType().FullName ? null : text;
+    }
+
     /// <summary>Frees the native machine now.</summary>
     public void Dispose() => _handle.Dispose();
 }
