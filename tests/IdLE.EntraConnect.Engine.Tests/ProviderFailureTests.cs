@@ -280,6 +280,19 @@ public class ProviderFailureTests
     }
 
     [Fact]
+    public void A_live_object_that_fans_out_is_refused_as_too_large()
+    {
+        // An Assembly within five levels is gigabytes of JSON (34 s and 4.2 GB before the cap).
+        using var engine = new Engine();
+        var f = engine.Run(@"
+            $s = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { ,[string].Assembly } }
+            $p = New-IdleEntraConnectDirectorySyncProvider
+            Get-TestFailure { $p.GetSyncCycleState($s) }").Single();
+        Assert.Equal("IdLE.DirectorySync.UnexpectedResponse", f.Properties["ErrorId"].Value);
+        Assert.Contains("larger than 16 MiB", (string)f.Properties["Inner"].Value);
+    }
+
+    [Fact]
     public void A_value_whose_ToString_throws_at_the_depth_limit_does_not_spoil_the_answer()
     {
         using var engine = new Engine();
