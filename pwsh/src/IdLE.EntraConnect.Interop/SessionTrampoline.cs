@@ -1,8 +1,8 @@
 using System;
+using System.Buffers;
 using System.Collections;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
-using System.Buffers;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
