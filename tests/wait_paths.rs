@@ -301,6 +301,40 @@ fn baseline_failure_is_skipped_and_the_first_value_becomes_the_reference() {
 }
 
 #[test]
+fn a_cycle_running_at_the_baseline_is_no_evidence_for_ours() {
+    // The earlier cycle ends between the baseline and the trigger, moving the next-cycle time;
+    // the first idle read after the trigger must not be taken as the end of our cycle.
+    let mut r = Run::new(waiting());
+    r.start();
+    r.feed(Input::Baseline(busy().with_next_cycle_start(server(T0))));
+    let d = r.feed(accepted());
+    assert!(is_poll(&d, 10 * S, PollReason::Poll), "{d:?}");
+    let d = r.state(idle().with_next_cycle_start(server(T0 + 1)));
+    assert!(
+        is_poll(&d, 10 * S, PollReason::Poll),
+        "completed too early: {d:?}"
+    );
+    let d = r.state(busy().with_next_cycle_start(server(T0 + 1)));
+    assert!(is_poll(&d, 10 * S, PollReason::Poll));
+    let d = r.state(idle().with_next_cycle_start(server(T0 + 2)));
+    let o = outcome(&d);
+    assert!(o.start_observed && o.warnings.is_empty(), "{o:?}");
+}
+
+#[test]
+fn a_clock_beyond_any_monotonic_clock_is_a_defect_not_an_early_timeout() {
+    let mut m = WaitMachine::new(waiting()).expect("valid config");
+    let d = m.handle(u64::MAX - 1_000, Input::Start);
+    let f = failed(&d);
+    assert_eq!(f.failure.class, FailureClass::Internal);
+    assert!(
+        f.failure.message.contains("monotonic clock"),
+        "{}",
+        f.failure.message
+    );
+}
+
+#[test]
 fn baseline_permission_failure_fails_before_the_trigger() {
     let mut r = Run::new(waiting());
     r.start();

@@ -21,6 +21,10 @@ pub const MAX_CONSECUTIVE_POLL_FAILURES: u32 = 5;
 /// used when it is shorter).
 pub const CONFIRM_DELAY_MS: u64 = 2_000;
 
+/// Largest clock value accepted, in milliseconds: 292 million years of a monotonic clock, and far
+/// enough below `u64::MAX` that a deadline (now + timeout) is always exact.
+const MAX_CLOCK_MS: u64 = u64::MAX / 2;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// `start` not yet received.
@@ -164,6 +168,12 @@ impl WaitMachine {
                 events: Vec::new(),
             };
         }
+        if now_ms > MAX_CLOCK_MS {
+            return self.defect(format!(
+                "The wait machine was given the time {now_ms} ms, beyond any monotonic clock in \
+                 milliseconds; this is a defect in the step that drives it."
+            ));
+        }
         self.now_ms = self.now_ms.max(now_ms);
         match (self.phase, input) {
             (_, Input::Cancel) => self.on_cancel(),
@@ -227,7 +237,14 @@ impl WaitMachine {
 
     fn on_baseline(&mut self, obs: Observation) -> Decision {
         self.observe_common(&obs);
-        self.pre_trigger = obs.marks.clone();
+        // A cycle running at the baseline may end just before our trigger is accepted, and its
+        // end moves the next-cycle time: that must not count as evidence that *our* cycle ran.
+        // Without a reference, the first value read after the trigger becomes it.
+        self.pre_trigger = if obs.state == CycleState::InProgress {
+            ServerMarks::default()
+        } else {
+            obs.marks.clone()
+        };
         if obs.scheduler_suspended == Some(true) {
             return self.fail_suspended(Vec::new(), false);
         }

@@ -127,7 +127,9 @@
 //!    at or after the deadline that does not complete the wait fails `Timeout`, with the
 //!    timeout in seconds and the last known state in the message.
 //! 4. **Evidence** that the triggered cycle ran, compared with the values of the last state
-//!    read before the accepted trigger (or, for a value that had none, the first value after):
+//!    read before the accepted trigger (or, for a value that had none, the first value after;
+//!    a baseline read `InProgress` gives no values, since that cycle may end just before ours
+//!    is accepted and move them):
 //!    `InProgress` seen after acceptance; `NextSyncCycleStartTimeInUTC` later than the
 //!    reference (the scheduler moves it when a cycle completes); `LastRunHistoryId` different
 //!    or `LastRunEndUtc` later (a run profile ended).
