@@ -161,6 +161,16 @@ function Invoke-ProviderMethod {
     return $method.Invoke($callArguments.ToArray())
 }
 
+function New-ResultShapeFailure {
+    # A provider method answered nothing, $null or several objects instead of one result.
+    param([string] $Method, [object[]] $Result)
+    $what = if ($Result.Count -gt 1) { "$($Result.Count) objects" } else { 'nothing' }
+    return @{
+        class   = 'UnexpectedResponse'
+        message = "The provider's $Method returned $what; exactly one result object is expected."
+    }
+}
+
 function Write-StepEvent {
     param([object] $Context, [string] $StepName, [object] $StepEvent)
     # The sink's return value must never reach the step's output.
@@ -253,6 +263,17 @@ function Invoke-IdleStepTriggerDirectorySync {
         & $fail @{ class = 'InvalidInput'; errorId = 'IdLE.DirectorySync.InvalidArgument'; category = 'InvalidArgument'; transient = $false; message = "$($script:StepType) '$stepName': $Message" }
     }
 
+    if ($with -is [hashtable]) {
+        # Keys are read in any casing, whatever comparer the host's hashtable was built with.
+        $normalized = [hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
+        foreach ($key in $with.Keys) {
+            if ($normalized.ContainsKey([string] $key)) {
+                & $invalid "Step.With has the key '$key' more than once, in different casings."
+            }
+            $normalized[[string] $key] = $with[$key]
+        }
+        $with = $normalized
+    }
     $problem = Get-WithProblem -With $with
     if ($null -ne $problem) { & $invalid $problem }
 
@@ -355,8 +376,13 @@ function Invoke-IdleStepTriggerDirectorySync {
             switch ([string] $decision.action) {
                 'trigger' {
                     try {
-                        $started = Invoke-ProviderMethod -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session
-                        $observation = @{ kind = 'triggered'; result = $started }
+                        $started = @(Invoke-ProviderMethod -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session)
+                        $observation = if ($started.Count -eq 1 -and $null -ne $started[0]) {
+                            @{ kind = 'triggered'; result = $started[0] }
+                        }
+                        else {
+                            @{ kind = 'triggerFailed'; failure = (New-ResultShapeFailure -Method 'StartSyncCycle' -Result $started) }
+                        }
                     }
                     catch {
                         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
@@ -367,8 +393,13 @@ function Invoke-IdleStepTriggerDirectorySync {
                 default {
                     # 'poll' and 'readState': read the state through the provider.
                     try {
-                        $state = Invoke-ProviderMethod -Provider $provider -Name 'GetSyncCycleState' -Arguments @() -AuthSession $session
-                        $observation = @{ kind = 'state'; state = $state }
+                        $state = @(Invoke-ProviderMethod -Provider $provider -Name 'GetSyncCycleState' -Arguments @() -AuthSession $session)
+                        $observation = if ($state.Count -eq 1 -and $null -ne $state[0]) {
+                            @{ kind = 'state'; state = $state[0] }
+                        }
+                        else {
+                            @{ kind = 'pollFailed'; failure = (New-ResultShapeFailure -Method 'GetSyncCycleState' -Result $state) }
+                        }
                     }
                     catch {
                         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
@@ -379,6 +410,28 @@ function Invoke-IdleStepTriggerDirectorySync {
             }
             $decision = $machine.Next($observation)
         }
+    }
+    catch {
+        # A stop, or the step's own classified failure, travels on as it is.
+        if ($finished -or [IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw }
+        # Anything else (a host EventSink that throws, a provider answer too large to pass on)
+        # is no cancellation: the step fails once, as an internal error naming the cause.
+        $finished = $true
+        $record = ConvertTo-DirectorySyncStepError -Failure @{
+            class = 'Internal'; errorId = 'IdLE.DirectorySync.InternalError'; category = 'NotSpecified'; transient = $false
+            message = "$($script:StepType) '$stepName' failed unexpectedly: $($_.Exception.Message)"
+        }
+        try {
+            Write-StepEvent -Context $Context -StepName $stepName -StepEvent @{
+                type    = 'DirectorySyncFailed'
+                message = $record.Exception.Message
+                data    = @{ class = 'Internal'; errorId = $record.FullyQualifiedErrorId; transient = $false }
+            }
+        }
+        catch {
+            $null = $_
+        }
+        $PSCmdlet.ThrowTerminatingError($record)
     }
     finally {
         if (-not $finished) {

@@ -565,6 +565,100 @@ public sealed class StepTests : IDisposable
         Assert.Equal(expectedTypes.Contains("Failed") ? "Cancelled" : "", P(r, "Classes"));
     }
 
+    // ---------------------------------------------------------------- 10b. odd providers and hosts
+
+    [Theory]
+    [InlineData("null", "nothing")]
+    [InlineData("two", "2 objects")]
+    public void A_trigger_answering_other_than_one_object_is_an_unexpected_response(string trigger, string said)
+    {
+        using var engine = NewEngine();
+        var r = Single(engine, @"
+            $ctx = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -Triggers '" + trigger + @"' }
+            $r = Invoke-StepUnderTest -Context $ctx -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta' }
+            [pscustomobject]@{
+                ErrorId = $r.Error.FullyQualifiedErrorId
+                Message = $r.Error.Exception.Message
+                Types = $r.Types -join ','
+            }");
+        Assert.StartsWith("IdLE.DirectorySync.UnexpectedResponse", (string)P(r, "ErrorId")!);
+        Assert.Contains("StartSyncCycle returned " + said, (string)P(r, "Message")!);
+        Assert.Equal("DirectorySyncFailed", P(r, "Types"));
+    }
+
+    [Theory]
+    // Without a baseline the first read after the trigger is the reference: the idle read is confirmed.
+    [InlineData("'null', 'InProgress', 'Idle'", "False,False,False")]
+    [InlineData("'Idle', 'two', 'InProgress', 'Idle'", "True,False,False")]
+    public void A_state_answering_other_than_one_object_is_a_failed_poll_that_is_retried(string states, string failedFlags)
+    {
+        using var engine = NewEngine();
+        var r = Single(engine, @"
+            $ctx = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States " + states + @" }
+            $r = Invoke-StepUnderTest -Context $ctx -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 30 }
+            $polls = @(foreach ($e in $r.Events) { if ($e.Type -eq 'DirectorySyncPoll') { $e } })
+            [pscustomobject]@{
+                Error = if ($r.Error) { $r.Error.Exception.Message } else { $null }
+                Status = $r.Output[0].Status
+                Failed = @(foreach ($e in $polls) { [bool] $e.Data['failed'] }) -join ','
+            }");
+        Assert.Null(P(r, "Error"));
+        Assert.Equal("Completed", P(r, "Status"));
+        Assert.Equal(failedFlags, P(r, "Failed"));
+    }
+
+    [Fact]
+    public void An_event_sink_that_throws_fails_the_step_as_internal_not_as_cancelled()
+    {
+        using var engine = NewEngine();
+        var r = Single(engine, @"
+            $ctx = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle', 'InProgress', 'Idle' }
+            $ctx.EventSink.PSObject.Methods.Remove('WriteEvent')
+            $ctx.EventSink.PSObject.Methods.Add([psscriptmethod]::new('WriteEvent', {
+                        param([string] $Type, [string] $Message, [string] $StepName, [hashtable] $Data)
+                        if ($Type -eq 'DirectorySyncPoll') { throw 'sink down' }
+                        $this.Events.Add([pscustomobject]@{ Type = $Type; Message = $Message; StepName = $StepName; Data = $Data })
+                    }))
+            $r = Invoke-StepUnderTest -Context $ctx -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 30 }
+            [pscustomobject]@{
+                ErrorId = $r.Error.FullyQualifiedErrorId
+                Message = $r.Error.Exception.Message
+                Types = $r.Types -join ','
+                Classes = @(foreach ($e in $r.Events) { if ($e.Type -eq 'DirectorySyncFailed') { $e.Data['class'] } }) -join ','
+            }");
+        Assert.StartsWith("IdLE.DirectorySync.InternalError", (string)P(r, "ErrorId")!);
+        Assert.Contains("sink down", (string)P(r, "Message")!);
+        Assert.Equal("DirectorySyncTriggered,DirectorySyncWaiting,DirectorySyncFailed", P(r, "Types"));
+        Assert.Equal("Internal", P(r, "Classes"));
+    }
+
+    [Fact]
+    public void Switches_and_a_case_sensitive_With_table_are_read_as_IdLE_hosts_write_them()
+    {
+        using var engine = NewEngine();
+        var r = Single(engine, @"
+            $with = [hashtable]::new()
+            $with['authsessionname'] = 'EC'; $with['policytype'] = 'delta'; $with['wait'] = [switch] $true
+            $with['pollintervalseconds'] = 1; $with['timeoutseconds'] = 30
+            $ctx = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle', 'InProgress', 'Idle' }
+            $r = Invoke-StepUnderTest -Context $ctx -With $with
+            $twice = [hashtable]::new()
+            $twice['AuthSessionName'] = 'EC'; $twice['PolicyType'] = 'Delta'; $twice['Wait'] = $true; $twice['wait'] = $false
+            $r2 = Invoke-StepUnderTest -Context (New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider }) -With $twice
+            [pscustomobject]@{
+                Error = if ($r.Error) { $r.Error.Exception.Message } else { $null }
+                Waited = [bool] $r.Output[0].Data.waited
+                Polls = @(foreach ($e in $r.Events) { if ($e.Type -eq 'DirectorySyncPoll') { $e } }).Count
+                TwiceId = $r2.Error.FullyQualifiedErrorId
+                TwiceMessage = $r2.Error.Exception.Message
+            }");
+        Assert.Null(P(r, "Error"));
+        Assert.Equal(true, P(r, "Waited"));
+        Assert.Equal(2, P(r, "Polls"));
+        Assert.StartsWith("IdLE.DirectorySync.InvalidArgument", (string)P(r, "TwiceId")!);
+        Assert.Contains("more than once", (string)P(r, "TwiceMessage")!);
+    }
+
     // ---------------------------------------------------------------- 11. transient poll failure
 
     [Fact]

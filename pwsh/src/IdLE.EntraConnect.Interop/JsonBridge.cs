@@ -92,6 +92,9 @@ public static class JsonBridge
             case bool b:
                 w.WriteBooleanValue(b);
                 return;
+            case SwitchParameter sw:
+                w.WriteBooleanValue(sw.IsPresent);
+                return;
             case Enum e:
                 w.WriteStringValue(e.ToString());
                 return;
@@ -166,7 +169,7 @@ public static class JsonBridge
     }
 
     private static bool IsScalar(object value) =>
-        value is string or char or bool or Enum or DateTime or DateTimeOffset or TimeSpan or Guid
+        value is string or char or bool or SwitchParameter or Enum or DateTime or DateTimeOffset or TimeSpan or Guid
             or byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal
             or SecureString or PSCredential or System.Net.NetworkCredential or ScriptBlock;
 

@@ -69,8 +69,9 @@ function New-ScriptedProvider {
     <#
     .SYNOPSIS
     A pure-PowerShell directory sync provider. States: 'Idle', 'InProgress', 'Unknown',
-    'Suspended' (idle with SchedulerSuspended), 'stopped' or 'throw:<message>'; the last one
-    repeats. Triggers: 'ok', 'busy', 'stopped' or 'throw:<message>'; the last one repeats.
+    'Suspended' (idle with SchedulerSuspended), 'stopped', 'null', 'two' (two objects) or
+    'throw:<message>'; the last one repeats. Triggers: 'ok', 'busy', 'stopped', 'null', 'two' or
+    'throw:<message>'; the last one repeats.
     'stopped' throws a stop wrapped as PowerShell wraps one that unwinds through a ScriptMethod
     before the caller's pipeline is flagged as stopping. Every call is recorded in
     Calls (Method, ArgCount = arguments beyond the declared ones, GotSession, PolicyType).
@@ -105,6 +106,8 @@ function New-ScriptedProvider {
                         })
                 }
                 if ($answer -eq 'stopped') { throw (New-WrappedStop -Method 'StartSyncCycle') }
+                if ($answer -eq 'null') { return $null }
+                if ($answer -eq 'two') { return @(@{ Started = $true }, @{ Started = $true }) }
                 if ($answer.StartsWith('throw:')) { throw $answer.Substring(6) }
                 @{ Started = $true; Message = 'Sync cycle accepted.'; Details = @{} }
             }))
@@ -113,6 +116,8 @@ function New-ScriptedProvider {
                 $this.StateIndex++
                 $answer = $this.States[$i]
                 if ($answer -eq 'stopped') { throw (New-WrappedStop -Method 'GetSyncCycleState') }
+                if ($answer -eq 'null') { return $null }
+                if ($answer -eq 'two') { return @(@{ InProgress = $false; State = 'Idle' }, @{ InProgress = $false; State = 'Idle' }) }
                 if ($answer.StartsWith('throw:')) { throw $answer.Substring(6) }
                 $suspended = $answer -eq 'Suspended'
                 if ($suspended) { $answer = 'Idle' }
