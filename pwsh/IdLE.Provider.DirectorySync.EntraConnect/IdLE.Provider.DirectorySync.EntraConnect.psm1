@@ -36,6 +36,8 @@ function New-IdleEntraConnectDirectorySyncProvider {
     IdLE.DirectorySync.ADSyncUnavailable, IdLE.DirectorySync.RemoteExecutionFailed,
     IdLE.DirectorySync.UnexpectedResponse, IdLE.DirectorySync.SchedulerSuspended and
     IdLE.DirectorySync.InternalError. Transient ones carry Exception.Data['Idle.IsTransient'].
+    This function itself fails with IdLE.DirectorySync.NativeLibraryUnavailable (category
+    ResourceUnavailable) when the native core for this platform is missing or cannot be loaded.
 
     .OUTPUTS
     System.Management.Automation.PSCustomObject (PSTypeName IdLE.Provider.DirectorySync.EntraConnect)

@@ -62,6 +62,9 @@ function Test-DataOnly {
     if ($Depth -gt 16) { return $false }
     if ($Value -is [scriptblock]) { return $false }
     if ($Value -is [System.Collections.IDictionary]) {
+        foreach ($member in $Value.PSObject.Members) {
+            if ($member -is [System.Management.Automation.PSScriptProperty] -or $member -is [System.Management.Automation.PSScriptMethod]) { return $false }
+        }
         foreach ($key in $Value.Keys) {
             if (-not (Test-DataOnly -Value $key -Depth ($Depth + 1))) { return $false }
             if (-not (Test-DataOnly -Value $Value[$key] -Depth ($Depth + 1))) { return $false }
@@ -116,7 +119,7 @@ function Get-WithProblem {
             return "With.AuthSessionOptions must be a hashtable of data for the host's AuthSessionBroker."
         }
         if (-not (Test-DataOnly -Value $With['AuthSessionOptions'])) {
-            return "With.AuthSessionOptions must hold data only: script blocks are not allowed."
+            return "With.AuthSessionOptions must hold data only, at most 16 levels deep: script blocks, script properties and script methods are not allowed."
         }
     }
     foreach ($flag in 'Wait', 'WaitForRunningCycle') {
@@ -195,9 +198,11 @@ function Invoke-IdleStepTriggerDirectorySync {
     - Provider: the provider alias in the host's Providers hashtable. Default 'DirectorySync'.
     - Wait: wait until the cycle has finished. Default $false.
     - TimeoutSeconds: the longest wait, 1 to 86400. Default 600.
-    - PollIntervalSeconds: seconds between state reads, 1 to 3600. Default 10.
+    - PollIntervalSeconds: seconds between state reads, 1 to 3600 and at most TimeoutSeconds.
+      Default 10 (lowered to TimeoutSeconds when that is smaller).
     - StartGraceSeconds: how long to wait for evidence that the cycle started before completing
-      with a 'StartNotObserved' warning. Default 60.
+      with a 'StartNotObserved' warning, 0 to TimeoutSeconds. Default 60 (lowered to
+      TimeoutSeconds when that is smaller).
     - WaitForRunningCycle: when the server is busy with another cycle, wait for it to end and
       trigger once more (within TimeoutSeconds) instead of failing. Default $false.
     - AuthSessionOptions: a data-only hashtable passed to the host's AuthSessionBroker.
@@ -323,8 +328,21 @@ function Invoke-IdleStepTriggerDirectorySync {
     try {
         $decision = $machine.Next(@{ kind = 'start' })
         while ($true) {
+            # A failure the provider raised and the machine passed through keeps the provider's
+            # own ErrorId (e.g. AuthSessionInvalid, which has no class of its own), in the event
+            # as in the error.
+            $passedThrough = if ([string] $decision.action -eq 'fail' -and $null -ne $lastClassified -and $lastClassified.Message -eq [string] $decision.failure.message) {
+                $lastClassified
+            }
+            else {
+                $null
+            }
             foreach ($stepEvent in @($decision.events)) {
-                if ($null -ne $stepEvent) { Write-StepEvent -Context $Context -StepName $stepName -StepEvent $stepEvent }
+                if ($null -eq $stepEvent) { continue }
+                if ($null -ne $passedThrough -and [string] $stepEvent.type -eq 'DirectorySyncFailed') {
+                    $stepEvent.data['errorId'] = $passedThrough.ErrorId
+                }
+                Write-StepEvent -Context $Context -StepName $stepName -StepEvent $stepEvent
             }
             switch ([string] $decision.action) {
                 'done' {
@@ -342,10 +360,8 @@ function Invoke-IdleStepTriggerDirectorySync {
                 }
                 'fail' {
                     $finished = $true
-                    # A failure the provider raised and the machine passed through keeps the
-                    # provider's own ErrorId (e.g. AuthSessionInvalid, which has no class of its own).
-                    $record = if ($null -ne $lastClassified -and $lastClassified.Message -eq [string] $decision.failure.message) {
-                        $lastClassified.ErrorRecord
+                    $record = if ($null -ne $passedThrough) {
+                        $passedThrough.ErrorRecord
                     }
                     else {
                         ConvertTo-DirectorySyncStepError -Failure $decision.failure

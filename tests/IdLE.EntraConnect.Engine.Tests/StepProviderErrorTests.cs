@@ -23,8 +23,12 @@ public class StepProviderErrorTests
                 $_.FullyQualifiedErrorId
                 $_.Exception.Message
             }}
-            @($ctx.Events | Where-Object {{ $_.Type -eq 'DirectorySyncFailed' }}).Count").Select(o => o.BaseObject).ToArray();
+            $failed = @($ctx.Events | Where-Object {{ $_.Type -eq 'DirectorySyncFailed' }})
+            $failed.Count
+            $failed[0].Data['errorId']").Select(o => o.BaseObject).ToArray();
         Assert.StartsWith(errorId, (string)r[0]);
         Assert.Equal(1, r[2]);
+        // The event names the same ErrorId as the error.
+        Assert.Equal(errorId, r[3]);
     }
 }

@@ -89,6 +89,7 @@ public sealed class StepTests : IDisposable
     [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Outer = [pscustomobject]@{ Inner = [pscustomobject]@{ List = @(1, { 'x' }) } } } }", "AuthSessionOptions")]
     [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = & { $o = [pscustomobject]@{}; $o.PSObject.Properties.Add([psscriptproperty]::new('P', { 'x' })); $o } } }", "AuthSessionOptions")]
     [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = & { $o = [pscustomobject]@{}; $o.PSObject.Methods.Add([psscriptmethod]::new('M', { 'x' })); $o } } }", "AuthSessionOptions")]
+    [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Table = & { $t = @{ A = 1 }; $t.PSObject.Properties.Add([psscriptproperty]::new('P', { 'x' })); $t } } }", "AuthSessionOptions")]
     [InlineData("@{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Provider = 'NoSuchAlias' }", "NoSuchAlias")]
     public void Invalid_with_fails_naming_the_key_before_any_session_or_provider_call(string with, string named)
     {
