@@ -59,15 +59,19 @@ TOML
     fi
 fi
 
-# A C and a C++ compiler for tests/c (cargo links with cc already; c++ checks the header's C++ side).
-if ! need_cmd cc || ! need_cmd c++; then
+# A C and a C++ compiler for tests/c (cargo links with cc already; c++ checks the header's C++
+# side), and unzip for scripts/package.sh (which checks the packages it builds).
+tools=()
+{ need_cmd cc && need_cmd c++; } || tools+=(g++)
+need_cmd unzip || tools+=(unzip)
+if [ ${#tools[@]} -gt 0 ]; then
     if need_cmd apt-get; then
-        log "installing a C/C++ compiler (g++)"
+        log "installing ${tools[*]}"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq g++ >/dev/null
+        apt-get install -y -qq "${tools[@]}" >/dev/null
     else
-        log "warning: cc or c++ is missing; tests/c will fail"
+        log "warning: missing ${tools[*]}; tests/c or packaging will fail"
     fi
 fi
 
