@@ -389,11 +389,9 @@ fn parse_ms_json_date(text: &str) -> Option<UtcTime> {
         return None;
     }
     if !offset.is_empty() {
-        let (o_sign, o_digits) = offset.split_at(1);
-        if !(o_sign == "+" || o_sign == "-")
-            || o_digits.len() != 4
-            || !o_digits.bytes().all(|b| b.is_ascii_digit())
-        {
+        // By character, not byte: the text after the digits may be anything, multi-byte too.
+        let o_digits = offset.strip_prefix(['+', '-'])?;
+        if o_digits.len() != 4 || !o_digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
     }
@@ -1010,6 +1008,9 @@ mod tests {
             "/Date()/",
             "/Date(12a)/",
             "/Date(1+01)/",
+            // Multi-byte text after the digits (a Unicode minus, a letter): unknown, no panic.
+            "/Date(1649391053843\u{2212}0200)/",
+            "/Date(1é)/",
             "Date(1)",
             "/Date(1)",
             "/Date(99999999999999999999)/",

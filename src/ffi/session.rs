@@ -5,6 +5,7 @@
 //! runtime ever has to be freed by Rust or the reverse.
 
 use super::status::idle_ec_status;
+use crate::adsync::text::server_text;
 use crate::failure::{Failure, FailureClass};
 use crate::session::{Answer, RemoteSession};
 use serde_json::{Map, Value};
@@ -216,15 +217,19 @@ impl RemoteSession for CallbackSession {
             ));
         }
         if rc != 0 {
-            let reason = String::from_utf8_lossy(&sink.bytes).trim().to_owned();
-            let reason = if reason.is_empty() {
-                "no reason given".to_owned()
-            } else {
-                truncate(&reason, 500)
-            };
+            // The reason is the host's text, often an exception with its stack trace: one line,
+            // without the trace, bounded; the whole of it (bounded too) as the remote message.
+            let reason = server_text(String::from_utf8_lossy(&sink.bytes).trim());
+            if reason.is_empty() {
+                return Err(remote_failed(format!(
+                    "The host's session could not run '{command}' (callback status {rc}, no reason given)."
+                )));
+            }
             return Err(remote_failed(format!(
-                "The host's session could not run '{command}' (callback status {rc}: {reason})."
-            )));
+                "The host's session could not run '{command}' (callback status {rc}: {}).",
+                truncate(&reason, 500)
+            ))
+            .with_remote(reason));
         }
         parse_answer(command, &sink.bytes)
     }
@@ -292,6 +297,46 @@ mod tests {
         let a = parse_answer("x", br#"{"output":[{"Result":"Success"}]}"#).unwrap();
         assert_eq!(a.output.len(), 1);
         assert!(a.errors.is_empty());
+    }
+
+    unsafe extern "C" fn failing_with_a_trace(
+        _userdata: *mut c_void,
+        _command: *const c_char,
+        _parameters: *const c_char,
+        sink: *mut idle_ec_sink,
+    ) -> u32 {
+        let text = b"Connecting to remote server sync01 failed: Access is denied.\r\n   at System.Management.Automation.Runspaces.Invoke()\r\n   at Host.Main()";
+        idle_ec_sink_write(sink, text.as_ptr(), text.len());
+        7
+    }
+
+    #[test]
+    fn a_callback_failure_reason_reads_as_one_line_without_its_trace() {
+        let mut session = CallbackSession {
+            userdata: std::ptr::null_mut(),
+            invoke: failing_with_a_trace,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+        };
+        let failure = session
+            .invoke("Get-ADSyncScheduler", &Map::new())
+            .unwrap_err();
+        assert_eq!(failure.class, FailureClass::RemoteExecutionFailed);
+        assert!(
+            !failure.message.contains('\n') && !failure.message.contains("   at "),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains(
+                "callback status 7: Connecting to remote server sync01 failed: Access is denied."
+            ),
+            "{}",
+            failure.message
+        );
+        assert_eq!(
+            failure.remote_message.as_deref(),
+            Some("Connecting to remote server sync01 failed: Access is denied.")
+        );
     }
 
     #[test]
