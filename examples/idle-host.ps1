@@ -103,7 +103,7 @@ try {
         AuthSessionBroker = $broker
     }
 
-    $request = New-IdleLifecycleRequest -LifecycleEvent 'Joiner' -Actor $env:USERNAME -CorrelationId ([guid]::NewGuid().ToString()) -IdentityKeys @{
+    $request = New-IdleLifecycleRequest -LifecycleEvent 'Joiner' -Actor ([System.Environment]::UserName) -CorrelationId ([guid]::NewGuid().ToString()) -IdentityKeys @{
         EmployeeId = '12345'
     }
 

@@ -72,7 +72,11 @@ function New-ExampleAuthSessionBroker {
                 if ($this.Sessions.ContainsKey($Name)) {
                     $cached = $this.Sessions[$Name]
                     $remote = $cached.PSObject.Properties['Session']
-                    $state = if ($null -ne $remote -and $null -ne $remote.Value -and $null -ne $remote.Value.PSObject.Properties['State']) {
+                    $state = if ($null -ne $remote -and $null -eq $remote.Value) {
+                        # The AuthSession was disposed: its remote session is gone.
+                        'Closed'
+                    }
+                    elseif ($null -ne $remote -and $null -ne $remote.Value.PSObject.Properties['State']) {
                         [string] $remote.Value.State
                     }
                     else {

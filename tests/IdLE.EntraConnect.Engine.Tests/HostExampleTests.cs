@@ -259,6 +259,31 @@ public class HostExampleTests
         Assert.Contains("was disposed", error.Exception.Message);
     }
 
+    [Fact]
+    public void TheBrokerReusesAnOpenSessionAndReplacesADisposedOne()
+    {
+        using var engine = new Engine(importProvider: false, testSessions: false);
+        engine.Run($". '{Path.Combine(Sessions, "New-EntraConnectJeaAuthSession.ps1")}'");
+        engine.Run($". '{Path.Combine(Examples, "broker", "New-ExampleAuthSessionBroker.ps1")}'");
+        var r = engine.Run(@"
+            $global:made = 0
+            $broker = New-ExampleAuthSessionBroker -SessionFactory @{
+                EC = { $global:made++; New-EntraConnectAuthSessionObject -Session ([pscustomobject]@{ State = 'Opened' }) -Transport JEA }
+            }
+            $first = $broker.AcquireAuthSession('EC', $null)
+            $again = $broker.AcquireAuthSession('EC', $null)
+            $first.Dispose()
+            $fresh = $broker.AcquireAuthSession('EC', $null)
+            [pscustomobject]@{
+                Reused = [object]::ReferenceEquals($first, $again)
+                Replaced = -not [object]::ReferenceEquals($first, $fresh)
+                Made = $global:made
+            }").Single();
+        Assert.Equal(true, r.Properties["Reused"].Value);
+        Assert.Equal(true, r.Properties["Replaced"].Value);
+        Assert.Equal(2, r.Properties["Made"].Value);
+    }
+
     /// <summary>The literal script block the wrappers hand to Invoke-Command.</summary>
     private static ScriptBlock WrapperScriptBlock()
     {

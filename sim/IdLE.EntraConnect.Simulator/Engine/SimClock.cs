@@ -9,7 +9,7 @@ namespace IdLE.EntraConnect.Simulator.Engine
         public static DateTime Now(ClockSettings clock)
         {
             DateTime baseTime = clock.NowOverrideUtc.HasValue
-                ? DateTime.SpecifyKind(clock.NowOverrideUtc.Value.ToUniversalTime(), DateTimeKind.Utc)
+                ? TimeUtil.AsUtc(clock.NowOverrideUtc.Value)
                 : DateTime.UtcNow;
             return baseTime.AddSeconds(clock.OffsetSeconds);
         }
