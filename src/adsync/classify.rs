@@ -201,7 +201,9 @@ fn judge(e: &RemoteError) -> Verdict {
         return Verdict::Permission { transport };
     }
 
-    if is_adsync_missing(&h) {
+    // A transport failure is about reaching the server, whatever its host name says: a host
+    // called adsync01 whose WinRM "is not running" is not a missing ADSync.
+    if !transport && is_adsync_missing(&h) {
         return Verdict::Unavailable { command: None };
     }
 
@@ -363,6 +365,23 @@ mod tests {
             Some("System.InvalidOperationException: Connector: contoso.onmicrosoft.com - AAD is busy.")
         );
         assert!(!f.message.contains(" at "), "{}", f.message);
+    }
+
+    #[test]
+    fn a_transport_failure_naming_an_adsync_host_is_not_a_missing_adsync() {
+        let f = classify(&[typed(
+            "Connecting to remote server adsync01.contoso.local failed with the following error message : The WinRM client cannot complete the operation; the WinRM service is not running.",
+            "System.Management.Automation.Remoting.PSRemotingTransportException",
+            "",
+            "OpenError",
+        )]);
+        assert_eq!(
+            f.class,
+            FailureClass::RemoteExecutionFailed,
+            "{}",
+            f.message
+        );
+        assert!(f.class.is_transient());
     }
 
     #[test]
