@@ -87,7 +87,9 @@ typedef struct idle_ec_provider idle_ec_provider;
 
 // A buffer owned by the library into which a callback writes its answer.
 //
-// Opaque. Only valid during the callback invocation that received it; never store it.
+// Opaque: the pointer a callback receives identifies that one call (it is not the buffer's
+// address). Only valid during the callback invocation that received it, on its thread; a kept
+// one is refused afterwards.
 typedef struct idle_ec_sink idle_ec_sink;
 
 // A wait machine for one trigger-and-wait.

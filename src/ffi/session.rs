@@ -11,6 +11,7 @@ use crate::session::{Answer, RemoteSession};
 use serde_json::{Map, Value};
 use std::cell::Cell;
 use std::ffi::{c_char, c_void, CString};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Default cap on one callback answer: far above any real ADSync answer, far below what would
 /// hurt the host process.
@@ -24,7 +25,9 @@ pub const MAX_MAX_ANSWER_BYTES: usize = 1024 * 1024 * 1024;
 
 /// A buffer owned by the library into which a callback writes its answer.
 ///
-/// Opaque. Only valid during the callback invocation that received it; never store it.
+/// Opaque: the pointer a callback receives identifies that one call (it is not the buffer's
+/// address). Only valid during the callback invocation that received it, on its thread; a kept
+/// one is refused afterwards.
 #[allow(non_camel_case_types)]
 pub struct idle_ec_sink {
     bytes: Vec<u8>,
@@ -32,35 +35,52 @@ pub struct idle_ec_sink {
     overflowed: bool,
 }
 
-thread_local! {
-    /// The sink of the callback running on this thread (the innermost one, should callbacks
-    /// nest). A sink is only ever written after its address was compared with this one, so a
-    /// sink kept from an earlier call, or passed to another thread, is refused without being
-    /// dereferenced.
-    static ACTIVE_SINK: Cell<*const idle_ec_sink> = const { Cell::new(std::ptr::null()) };
+/// The `idle_ec_sink *` a callback receives is a token, never the buffer's address: a number
+/// unique in the process, so a token kept from an earlier call can never equal the running
+/// callback's (a stack address would: the next call's sink usually lands at the same place).
+static NEXT_SINK_TOKEN: AtomicUsize = AtomicUsize::new(1);
+
+/// The running callback's sink on this thread (the innermost one, should callbacks nest).
+#[derive(Clone, Copy)]
+struct ActiveSink {
+    token: usize,
+    sink: *mut idle_ec_sink,
 }
 
-/// Runs `f` with `sink` as this thread's active sink, restoring the previous one afterwards.
-fn with_active_sink<T>(sink: &mut idle_ec_sink, f: impl FnOnce(*mut idle_ec_sink) -> T) -> T {
-    struct Restore(*const idle_ec_sink);
+thread_local! {
+    static ACTIVE_SINK: Cell<Option<ActiveSink>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `sink` as this thread's active sink, handing `f` its token; restores the
+/// previous one afterwards.
+fn with_active_sink<T>(sink: *mut idle_ec_sink, f: impl FnOnce(*mut idle_ec_sink) -> T) -> T {
+    struct Restore(Option<ActiveSink>);
     impl Drop for Restore {
         fn drop(&mut self) {
             let _ = ACTIVE_SINK.try_with(|active| active.set(self.0));
         }
     }
-    let pointer: *mut idle_ec_sink = sink;
+    // Token 0 would read as NULL; skipping it on wrap-around keeps tokens non-NULL.
+    let token = match NEXT_SINK_TOKEN.fetch_add(1, Ordering::Relaxed) {
+        0 => NEXT_SINK_TOKEN.fetch_add(1, Ordering::Relaxed),
+        t => t,
+    };
     let _restore = Restore(
         ACTIVE_SINK
-            .try_with(|active| active.replace(pointer))
-            .unwrap_or(std::ptr::null()),
+            .try_with(|active| active.replace(Some(ActiveSink { token, sink })))
+            .unwrap_or(None),
     );
-    f(pointer)
+    f(token as *mut idle_ec_sink)
 }
 
-fn is_active_sink(sink: *const idle_ec_sink) -> bool {
+/// The buffer behind `token` when it is the running callback's on this thread.
+fn active_sink(token: *mut idle_ec_sink) -> Option<*mut idle_ec_sink> {
     ACTIVE_SINK
-        .try_with(|active| !sink.is_null() && active.get() == sink)
-        .unwrap_or(false)
+        .try_with(Cell::get)
+        .ok()
+        .flatten()
+        .filter(|active| active.token == token as usize)
+        .map(|active| active.sink)
 }
 
 /// The signature of the callback that runs one command through the host's session.
@@ -123,11 +143,11 @@ pub unsafe extern "C" fn idle_ec_sink_write(
         if sink.is_null() {
             return idle_ec_status::NullArgument;
         }
-        if !is_active_sink(sink) {
+        let Some(buffer) = active_sink(sink) else {
             return idle_ec_status::InvalidArgument;
-        }
+        };
         // SAFETY: the active sink lives on the stack of the running `invoke`, on this thread.
-        let sink = &mut *sink;
+        let sink = &mut *buffer;
         if len == 0 {
             return idle_ec_status::Ok;
         }
@@ -204,8 +224,8 @@ impl RemoteSession for CallbackSession {
         };
         // SAFETY: the caller promised the callback is valid for this call; every pointer handed
         // over lives until it returns.
-        let rc = with_active_sink(&mut sink, |sink| unsafe {
-            (self.invoke)(self.userdata, command_c.as_ptr(), params_c.as_ptr(), sink)
+        let rc = with_active_sink(&mut sink, |token| unsafe {
+            (self.invoke)(self.userdata, command_c.as_ptr(), params_c.as_ptr(), token)
         });
         if sink.overflowed {
             return Err(Failure::new(
@@ -347,54 +367,50 @@ mod tests {
         assert_eq!(byte_size(3 * 1024 * 1024 + 1024), "3073 KiB");
     }
 
-    #[test]
-    fn the_sink_never_allocates_past_its_cap() {
-        let limit = 9 * 1024 * 1024 + 1;
-        let mut sink = idle_ec_sink {
+    fn sink(limit: usize) -> idle_ec_sink {
+        idle_ec_sink {
             bytes: Vec::new(),
             limit,
             overflowed: false,
-        };
+        }
+    }
+
+    #[test]
+    fn the_sink_never_allocates_past_its_cap() {
+        let limit = 9 * 1024 * 1024 + 1;
+        let mut buffer = sink(limit);
+        let buffer_ptr: *mut idle_ec_sink = &mut buffer;
         let chunk = vec![b'x'; 64 * 1024];
-        with_active_sink(&mut sink, |sink| unsafe {
-            while (*sink).bytes.len() + chunk.len() <= limit {
-                let status = idle_ec_sink_write(sink, chunk.as_ptr(), chunk.len());
+        with_active_sink(buffer_ptr, |token| unsafe {
+            while (*buffer_ptr).bytes.len() + chunk.len() <= limit {
+                let status = idle_ec_sink_write(token, chunk.as_ptr(), chunk.len());
                 assert_eq!(status, idle_ec_status::Ok);
-                assert!(
-                    (*sink).bytes.capacity() <= limit,
-                    "{}",
-                    (*sink).bytes.capacity()
-                );
+                let capacity = (*buffer_ptr).bytes.capacity();
+                assert!(capacity <= limit, "{capacity}");
             }
-            let status = idle_ec_sink_write(sink, chunk.as_ptr(), chunk.len());
+            let status = idle_ec_sink_write(token, chunk.as_ptr(), chunk.len());
             assert_eq!(status, idle_ec_status::OutputTooLarge);
-            assert_eq!((*sink).bytes.capacity(), 0);
+            assert_eq!((*buffer_ptr).bytes.capacity(), 0);
         });
     }
 
     #[test]
     fn only_the_running_callbacks_sink_is_written() {
-        let mut outer = idle_ec_sink {
-            bytes: Vec::new(),
-            limit: 1024,
-            overflowed: false,
-        };
-        let mut inner = idle_ec_sink {
-            bytes: Vec::new(),
-            limit: 1024,
-            overflowed: false,
-        };
-        let outer_ptr: *mut idle_ec_sink = &mut outer;
+        let mut outer = sink(1024);
+        let mut inner = sink(1024);
+        let (outer_ptr, inner_ptr): (*mut idle_ec_sink, *mut idle_ec_sink) =
+            (&mut outer, &mut inner);
         unsafe {
-            // Outside any callback: refused, untouched.
+            // Outside any callback, neither a buffer's address nor anything else is accepted.
             assert_eq!(
                 idle_ec_sink_write(outer_ptr, b"x".as_ptr(), 1),
                 idle_ec_status::InvalidArgument
             );
-            with_active_sink(&mut *outer_ptr, |o| {
+            with_active_sink(outer_ptr, |o| {
+                assert_ne!(o, outer_ptr, "the callback gets a token, not the address");
                 assert_eq!(idle_ec_sink_write(o, b"a".as_ptr(), 1), idle_ec_status::Ok);
                 // A nested callback: only its own sink is live; the outer one is again after.
-                with_active_sink(&mut inner, |i| {
+                with_active_sink(inner_ptr, |i| {
                     assert_eq!(
                         idle_ec_sink_write(o, b"b".as_ptr(), 1),
                         idle_ec_status::InvalidArgument
@@ -403,21 +419,37 @@ mod tests {
                 });
                 assert_eq!(idle_ec_sink_write(o, b"d".as_ptr(), 1), idle_ec_status::Ok);
                 // Another thread may not write this thread's sink.
-                let address = o as usize;
+                let token = o as usize;
                 let from_other = std::thread::spawn(move || {
-                    idle_ec_sink_write(address as *mut idle_ec_sink, b"e".as_ptr(), 1)
+                    idle_ec_sink_write(token as *mut idle_ec_sink, b"e".as_ptr(), 1)
                 })
                 .join()
                 .unwrap();
                 assert_eq!(from_other, idle_ec_status::InvalidArgument);
             });
-            assert_eq!(
-                idle_ec_sink_write(outer_ptr, b"f".as_ptr(), 1),
-                idle_ec_status::InvalidArgument
-            );
         }
         assert_eq!(outer.bytes, b"ad");
         assert_eq!(inner.bytes, b"c");
+    }
+
+    #[test]
+    fn a_kept_sink_is_refused_even_when_the_next_buffer_has_its_address() {
+        // The next call's buffer usually lands at the same stack address as the last one's.
+        let mut buffer = sink(1024);
+        let buffer_ptr: *mut idle_ec_sink = &mut buffer;
+        let kept = with_active_sink(buffer_ptr, |token| token);
+        with_active_sink(buffer_ptr, |token| unsafe {
+            assert_ne!(kept, token);
+            assert_eq!(
+                idle_ec_sink_write(kept, b"stale".as_ptr(), 5),
+                idle_ec_status::InvalidArgument
+            );
+            assert_eq!(
+                idle_ec_sink_write(token, b"live".as_ptr(), 4),
+                idle_ec_status::Ok
+            );
+        });
+        assert_eq!(buffer.bytes, b"live");
     }
 
     #[test]
