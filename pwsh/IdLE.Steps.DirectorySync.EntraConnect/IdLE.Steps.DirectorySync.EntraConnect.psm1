@@ -428,8 +428,10 @@ function Invoke-IdleStepTriggerDirectorySync {
         }
     }
     catch {
-        # A stop, or the step's own classified failure, travels on as it is.
-        if ($finished -or [IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw }
+        # The step's own classified failure travels on as it is; a stop, however wrapped (a host
+        # EventSink's ScriptMethod wraps it too), travels on as a stop.
+        if ($finished) { throw }
+        if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
         # Anything else (a host EventSink that throws, a provider answer too large to pass on)
         # is no cancellation: the step fails once, as an internal error naming the cause.
         $finished = $true

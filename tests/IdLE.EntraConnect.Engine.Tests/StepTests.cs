@@ -634,6 +634,32 @@ public sealed class StepTests : IDisposable
     }
 
     [Fact]
+    public void A_stop_that_an_event_sinks_method_wraps_cancels_the_step()
+    {
+        using var engine = NewEngine();
+        engine.Run(@"
+            $global:StopContext = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle', 'InProgress' }
+            $global:StopContext.EventSink.PSObject.Methods.Remove('WriteEvent')
+            $global:StopContext.EventSink.PSObject.Methods.Add([psscriptmethod]::new('WriteEvent', {
+                        param([string] $Type, [string] $Message, [string] $StepName, [hashtable] $Data)
+                        $this.Events.Add([pscustomobject]@{ Type = $Type; Message = $Message; StepName = $StepName; Data = $Data })
+                        if ($Type -eq 'DirectorySyncPoll') { throw (New-WrappedStop -Method 'WriteEvent') }
+                    }))");
+        using (PowerShell ps = PowerShell.Create())
+        {
+            ps.Runspace = engine.Runspace;
+            ps.AddScript(@"Invoke-IdleStepTriggerDirectorySync -Context $global:StopContext -Step @{
+                Name = 'Stopped'; Type = 'IdLE.Step.TriggerDirectorySync'
+                With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 60 } }");
+            Assert.Empty(ps.Invoke());
+            Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+            Assert.Empty(ps.Streams.Error);
+        }
+        Assert.Equal("Cancelled", engine.Value(@"
+            @(foreach ($e in $global:StepTestEvents) { if ($e.Type -eq 'DirectorySyncFailed') { $e.Data['class'] } }) -join ','"));
+    }
+
+    [Fact]
     public void Switches_and_a_case_sensitive_With_table_are_read_as_IdLE_hosts_write_them()
     {
         using var engine = NewEngine();

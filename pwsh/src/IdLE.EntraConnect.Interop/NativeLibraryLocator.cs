@@ -22,7 +22,7 @@ public static class NativeLibraryLocator
             // does not ship, so the load fails naming it instead of with a loader error.
             string os = OperatingSystem.IsWindows() ? "win"
                 : OperatingSystem.IsMacOS() ? "osx"
-                : OperatingSystem.IsLinux() && RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.OrdinalIgnoreCase) ? "linux-musl"
+                : OperatingSystem.IsLinux() && IsMusl() ? "linux-musl"
                 : OperatingSystem.IsLinux() ? "linux"
                 : RuntimeInformation.OSDescription;
             string arch = RuntimeInformation.ProcessArchitecture switch
@@ -35,6 +35,17 @@ public static class NativeLibraryLocator
             };
             return os + "-" + arch;
         }
+    }
+
+    /// <summary>
+    /// A musl libc process: .NET's own RID says so (<c>linux-musl-x64</c>), or a distribution's
+    /// .NET build names the distribution (<c>alpine.3.20-x64</c>).
+    /// </summary>
+    private static bool IsMusl()
+    {
+        string rid = RuntimeInformation.RuntimeIdentifier;
+        return rid.Contains("musl", StringComparison.OrdinalIgnoreCase)
+            || rid.StartsWith("alpine", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The native library's file name on this OS.</summary>

@@ -103,7 +103,9 @@ public sealed unsafe class WaitMachine : IDisposable
     public static object FailureOf(ErrorRecord caught, object? authSession)
     {
         object failure = FailureOf(caught);
-        if (failure is PSObject bag && SessionText(authSession) is { } text)
+        // Our provider's own failures never quote the session, and the step matches their
+        // messages to keep their ErrorId: only foreign errors are scrubbed.
+        if (ErrorRecords.FindClassified(caught) is null && failure is PSObject bag && SessionText(authSession) is { } text)
         {
             foreach (string name in new[] { "message", "remoteMessage" })
             {
@@ -117,7 +119,10 @@ public sealed unsafe class WaitMachine : IDisposable
         return failure;
     }
 
-    /// <summary>The session's text when it says more than its type's name, otherwise null.</summary>
+    /// <summary>
+    /// The session's text when it says more than its type's name, otherwise null. Short texts are
+    /// left alone: replacing a word such as "sync" would garble unrelated words.
+    /// </summary>
     private static string? SessionText(object? session)
     {
         if (session is null)
@@ -134,7 +139,7 @@ public sealed unsafe class WaitMachine : IDisposable
         {
             return null;
         }
-        return text.Length < 4 || text == wrapped.BaseObject.GetType().FullName ? null : text;
+        return text.Length < 8 || text == wrapped.BaseObject.GetType().FullName ? null : text;
     }
 
     /// <summary>Frees the native machine now.</summary>
