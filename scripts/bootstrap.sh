@@ -4,8 +4,19 @@
 set -euo pipefail
 
 log() { printf '[bootstrap] %s\n' "$*"; }
+warn() { printf '[bootstrap] warning: %s\n' "$*" >&2; }
 
 need_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+# apt-get install as root, or through sudo without a password prompt; fails (status 1) otherwise.
+apt_install() {
+    local as=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if need_cmd sudo && sudo -n true 2>/dev/null; then as=(sudo -n); else return 1; fi
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${as[@]}" apt-get update -qq && "${as[@]}" apt-get install -y -qq "$@" >/dev/null
+}
 
 for tool in cargo rustc dotnet; do
     need_cmd "$tool" || { echo "bootstrap: '$tool' is required and not on PATH" >&2; exit 1; }
@@ -38,9 +49,7 @@ if uses_debian_registry || { need_cmd apt-get && ! crates_io_reachable; }; then
     done
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing Debian crates: ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq "${missing[@]}" >/dev/null
+        apt_install "${missing[@]}" || { echo "bootstrap: could not install ${missing[*]} (needs root or sudo)" >&2; exit 1; }
     fi
     if ! uses_debian_registry; then
         log "pointing cargo at Debian's crate registry ($cargo_config)"
@@ -65,19 +74,15 @@ tools=()
 { need_cmd cc && need_cmd c++; } || tools+=(g++)
 need_cmd unzip || tools+=(unzip)
 if [ ${#tools[@]} -gt 0 ]; then
-    if need_cmd apt-get; then
-        log "installing ${tools[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq "${tools[@]}" >/dev/null
-    else
-        log "warning: missing ${tools[*]}; tests/c or packaging will fail"
+    log "installing ${tools[*]}"
+    if ! { need_cmd apt-get && apt_install "${tools[@]}"; }; then
+        warn "could not install ${tools[*]}; tests/c or packaging will fail"
     fi
 fi
 
 # clippy and rustfmt ship with the toolchain here; say so clearly where they do not.
-cargo clippy --version >/dev/null 2>&1 || log "warning: cargo clippy is not installed"
-cargo fmt --version >/dev/null 2>&1 || log "warning: cargo fmt is not installed"
+cargo clippy --version >/dev/null 2>&1 || warn "cargo clippy is not installed"
+cargo fmt --version >/dev/null 2>&1 || warn "cargo fmt is not installed"
 
 # NuGet packages (the PowerShell engine, reference assemblies, xunit) come with 'dotnet restore',
 # which the build runs.

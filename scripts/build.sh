@@ -11,7 +11,21 @@ profile=release
 config=Release
 if [ "${1:-}" = "--debug" ]; then profile=debug; config=Debug; fi
 
+# Progress lines go to stdout (dropped here); warnings and errors go to stderr and stay visible.
 bash scripts/bootstrap.sh >/dev/null
+
+# Runs a build step quietly; on failure prints what it said (MSBuild writes its errors to stdout).
+quietly() {
+    local log
+    log=$(mktemp)
+    if ! "$@" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "build: failed: $*" >&2
+        exit 1
+    fi
+    rm -f "$log"
+}
 
 case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) rid=linux-x64; lib=libidle_entraconnect.so ;;
@@ -26,13 +40,13 @@ echo "[build] native core ($profile, $rid)"
 if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
 
 echo "[build] interop, simulator and console host ($config)"
-dotnet build pwsh/src/IdLE.EntraConnect.Interop -c "$config" --nologo -v quiet -o out/obj/interop \
-    -p:IdleVersion="$(tr -d ' \r\n' < VERSION)" >/dev/null
+quietly dotnet build pwsh/src/IdLE.EntraConnect.Interop -c "$config" --nologo -v quiet -o out/obj/interop \
+    -p:IdleVersion="$(tr -d ' \r\n' < VERSION)"
 if [ -d sim/IdLE.EntraConnect.Simulator ]; then
-    dotnet build sim/IdLE.EntraConnect.Simulator -c "$config" --nologo -v quiet -o out/obj/simulator >/dev/null
+    quietly dotnet build sim/IdLE.EntraConnect.Simulator -c "$config" --nologo -v quiet -o out/obj/simulator
 fi
 if [ -d tools/IdLE.ConsoleHost ]; then
-    dotnet build tools/IdLE.ConsoleHost -c "$config" --nologo -v quiet -o out/host >/dev/null
+    quietly dotnet build tools/IdLE.ConsoleHost -c "$config" --nologo -v quiet -o out/host
 fi
 
 modules="$root/out/modules"
@@ -55,7 +69,7 @@ fi
 if [ -d out/obj/simulator ]; then
     mkdir -p "$modules/IdLE.EntraConnect.Simulator"
     cp out/obj/simulator/IdLE.EntraConnect.Simulator.dll out/obj/simulator/IdLE.EntraConnect.Simulator.psd1 \
-        "$modules/IdLE.EntraConnect.Simulator/" 2>/dev/null || true
+        "$modules/IdLE.EntraConnect.Simulator/"
 fi
 
 echo "[build] modules in out/modules ($(ls "$modules" | tr '\n' ' '))"
