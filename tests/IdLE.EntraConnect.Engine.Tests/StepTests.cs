@@ -544,16 +544,7 @@ public sealed class StepTests : IDisposable
     {
         using var engine = NewEngine();
         engine.Run("$global:StopContext = New-StepTestContext " + contextArguments);
-        using (PowerShell ps = PowerShell.Create())
-        {
-            ps.Runspace = engine.Runspace;
-            ps.AddScript(@"Invoke-IdleStepTriggerDirectorySync -Context $global:StopContext -Step @{
-                Name = 'Stopped'; Type = 'IdLE.Step.TriggerDirectorySync'
-                With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 60 } }");
-            Assert.Empty(ps.Invoke());
-            Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
-            Assert.Empty(ps.Streams.Error);
-        }
+        AssertTheStepStopsCleanly(engine);
         var r = Single(engine, @"
             $failed = @(foreach ($e in $global:StepTestEvents) { if ($e.Type -eq 'DirectorySyncFailed') { $e } })
             [pscustomobject]@{
@@ -633,6 +624,19 @@ public sealed class StepTests : IDisposable
         Assert.Equal("Internal", P(r, "Classes"));
     }
 
+    /// <summary>Runs the step over $global:StopContext in a pipeline of its own, which must end Stopped, silently.</summary>
+    private static void AssertTheStepStopsCleanly(Engine engine)
+    {
+        using PowerShell ps = PowerShell.Create();
+        ps.Runspace = engine.Runspace;
+        ps.AddScript(@"Invoke-IdleStepTriggerDirectorySync -Context $global:StopContext -Step @{
+            Name = 'Stopped'; Type = 'IdLE.Step.TriggerDirectorySync'
+            With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 60 } }");
+        Assert.Empty(ps.Invoke());
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.Empty(ps.Streams.Error);
+    }
+
     [Fact]
     public void A_stop_that_an_event_sinks_method_wraps_cancels_the_step()
     {
@@ -645,16 +649,7 @@ public sealed class StepTests : IDisposable
                         $this.Events.Add([pscustomobject]@{ Type = $Type; Message = $Message; StepName = $StepName; Data = $Data })
                         if ($Type -eq 'DirectorySyncPoll') { throw (New-WrappedStop -Method 'WriteEvent') }
                     }))");
-        using (PowerShell ps = PowerShell.Create())
-        {
-            ps.Runspace = engine.Runspace;
-            ps.AddScript(@"Invoke-IdleStepTriggerDirectorySync -Context $global:StopContext -Step @{
-                Name = 'Stopped'; Type = 'IdLE.Step.TriggerDirectorySync'
-                With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 60 } }");
-            Assert.Empty(ps.Invoke());
-            Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
-            Assert.Empty(ps.Streams.Error);
-        }
+        AssertTheStepStopsCleanly(engine);
         Assert.Equal("Cancelled", engine.Value(@"
             @(foreach ($e in $global:StepTestEvents) { if ($e.Type -eq 'DirectorySyncFailed') { $e.Data['class'] } }) -join ','"));
     }
