@@ -61,10 +61,14 @@ function Test-DataOnly {
     if ($null -eq $Value) { return $true }
     if ($Depth -gt 16) { return $false }
     if ($Value -is [scriptblock]) { return $false }
-    if ($Value -is [System.Collections.IDictionary]) {
+    $isBag = $Value.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject]
+    if ($isBag -or $Value -is [System.Collections.IDictionary]) {
+        # A script property or method attached to a table or a property bag is code.
         foreach ($member in $Value.PSObject.Members) {
             if ($member -is [System.Management.Automation.PSScriptProperty] -or $member -is [System.Management.Automation.PSScriptMethod]) { return $false }
         }
+    }
+    if ($Value -is [System.Collections.IDictionary]) {
         foreach ($key in $Value.Keys) {
             if (-not (Test-DataOnly -Value $key -Depth ($Depth + 1))) { return $false }
             if (-not (Test-DataOnly -Value $Value[$key] -Depth ($Depth + 1))) { return $false }
@@ -76,14 +80,11 @@ function Test-DataOnly {
             if (-not (Test-DataOnly -Value $item -Depth ($Depth + 1))) { return $false }
         }
     }
-    if ($Value.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject]) {
-        # A property bag: only note properties holding data; a script property or method is code.
+    if ($isBag) {
+        # Only note properties, each holding data.
         foreach ($property in $Value.PSObject.Properties) {
             if ($property -isnot [System.Management.Automation.PSNoteProperty]) { return $false }
             if (-not (Test-DataOnly -Value $property.Value -Depth ($Depth + 1))) { return $false }
-        }
-        foreach ($method in $Value.PSObject.Methods) {
-            if ($method -is [System.Management.Automation.PSScriptMethod]) { return $false }
         }
     }
     return $true
@@ -164,13 +165,38 @@ function Invoke-ProviderMethod {
     return $method.Invoke($callArguments.ToArray())
 }
 
-function New-ResultShapeFailure {
-    # A provider method answered nothing, $null or several objects instead of one result.
-    param([string] $Method, [object[]] $Result)
-    $what = if ($Result.Count -gt 1) { "$($Result.Count) objects" } else { 'nothing' }
+function Get-ProviderObservation {
+    # Calls one provider method and turns what happened into the wait machine's input: the one
+    # result object (as Kind, under ResultKey), or a failure (as FailedKind), with our provider's
+    # classified exception when it raised one. A stop, however PowerShell wrapped it (a
+    # ScriptMethod stopped while it ran reaches us as 'Exception calling ...'), stays a stop.
+    param(
+        [object] $Provider,
+        [string] $Name,
+        [object[]] $Arguments,
+        [object] $AuthSession,
+        [string] $Kind,
+        [string] $ResultKey,
+        [string] $FailedKind
+    )
+    try {
+        $answer = @(Invoke-ProviderMethod -Provider $Provider -Name $Name -Arguments $Arguments -AuthSession $AuthSession)
+    }
+    catch {
+        if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
+        return @{
+            Input      = @{ kind = $FailedKind; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $AuthSession) }
+            Classified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
+        }
+    }
+    if ($answer.Count -eq 1 -and $null -ne $answer[0]) {
+        return @{ Input = @{ kind = $Kind; $ResultKey = $answer[0] }; Classified = $null }
+    }
+    # Nothing, $null or several objects instead of one result.
+    $what = if ($answer.Count -gt 1) { "$($answer.Count) objects" } else { 'nothing' }
     return @{
-        class   = 'UnexpectedResponse'
-        message = "The provider's $Method returned $what; exactly one result object is expected."
+        Input      = @{ kind = $FailedKind; failure = @{ class = 'UnexpectedResponse'; message = "The provider's $Name returned $what; exactly one result object is expected." } }
+        Classified = $null
     }
 }
 
@@ -385,46 +411,18 @@ function Invoke-IdleStepTriggerDirectorySync {
                 [System.Threading.Thread]::Sleep([int] [System.Math]::Min(200, $deadline - $now))
             }
 
-            $observation = $null
-            $lastClassified = $null
-            # A provider method stopped while it ran may reach us as 'Exception calling ...'
-            # around the stop (PowerShell wraps what a ScriptMethod throws): it stays a stop.
-            switch ([string] $decision.action) {
-                'trigger' {
-                    try {
-                        $started = @(Invoke-ProviderMethod -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session)
-                        $observation = if ($started.Count -eq 1 -and $null -ne $started[0]) {
-                            @{ kind = 'triggered'; result = $started[0] }
-                        }
-                        else {
-                            @{ kind = 'triggerFailed'; failure = (New-ResultShapeFailure -Method 'StartSyncCycle' -Result $started) }
-                        }
-                    }
-                    catch {
-                        if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
-                        $lastClassified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
-                        $observation = @{ kind = 'triggerFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $session) }
-                    }
-                }
-                default {
-                    # 'poll' and 'readState': read the state through the provider.
-                    try {
-                        $state = @(Invoke-ProviderMethod -Provider $provider -Name 'GetSyncCycleState' -Arguments @() -AuthSession $session)
-                        $observation = if ($state.Count -eq 1 -and $null -ne $state[0]) {
-                            @{ kind = 'state'; state = $state[0] }
-                        }
-                        else {
-                            @{ kind = 'pollFailed'; failure = (New-ResultShapeFailure -Method 'GetSyncCycleState' -Result $state) }
-                        }
-                    }
-                    catch {
-                        if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
-                        $lastClassified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
-                        $observation = @{ kind = 'pollFailed'; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $session) }
-                    }
-                }
+            $call = if ([string] $decision.action -eq 'trigger') {
+                Get-ProviderObservation -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session `
+                    -Kind 'triggered' -ResultKey 'result' -FailedKind 'triggerFailed'
             }
-            $decision = $machine.Next($observation)
+            else {
+                # 'poll' and 'readState': read the state through the provider.
+                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleState' -Arguments @() -AuthSession $session `
+                    -Kind 'state' -ResultKey 'state' -FailedKind 'pollFailed'
+            }
+            $lastClassified = $call.Classified
+
+            $decision = $machine.Next($call.Input)
         }
     }
     catch {
