@@ -85,31 +85,28 @@ public sealed unsafe class WaitMachine : IDisposable
     /// The failure JSON the machine expects for an error a provider method threw: the classified
     /// failure when our provider threw it, otherwise the error classified by the core from its text.
     /// </summary>
-    public static object FailureOf(ErrorRecord caught)
+    public static object FailureOf(ErrorRecord caught) => FailureOf(caught, null);
+
+    /// <summary>
+    /// <see cref="FailureOf(ErrorRecord)"/>, with the text of <paramref name="authSession"/> taken
+    /// out of the messages of errors our provider did not classify. A provider whose AuthSession
+    /// parameter has the wrong type fails in PowerShell's conversion, whose message quotes the
+    /// session's text (a property bag's is <c>@{Server=...; Token=...}</c>); that must reach no
+    /// event and no error. Our provider's own failures never quote the session, and the step
+    /// matches their messages to keep their ErrorId, so they are left as they are.
+    /// </summary>
+    public static object FailureOf(ErrorRecord caught, object? authSession)
     {
         if (ErrorRecords.FindClassified(caught) is { } classified)
         {
             return JsonBridge.FromJson(classified.FailureJson)!;
         }
-        return Classifier.Classify(caught);
-    }
-
-    /// <summary>
-    /// <see cref="FailureOf(ErrorRecord)"/>, with the text of <paramref name="authSession"/> taken
-    /// out of the messages. A provider whose AuthSession parameter has the wrong type fails in
-    /// PowerShell's conversion, whose message quotes the session's text (a property bag's is
-    /// <c>@{Server=...; Token=...}</c>); that must reach no event and no error.
-    /// </summary>
-    public static object FailureOf(ErrorRecord caught, object? authSession)
-    {
-        object failure = FailureOf(caught);
-        // Our provider's own failures never quote the session, and the step matches their
-        // messages to keep their ErrorId: only foreign errors are scrubbed.
-        if (ErrorRecords.FindClassified(caught) is null && failure is PSObject bag && SessionText(authSession) is { } text)
+        PSObject failure = Classifier.Classify(caught);
+        if (SessionText(authSession) is { } text)
         {
             foreach (string name in new[] { "message", "remoteMessage" })
             {
-                PSPropertyInfo? property = bag.Properties[name];
+                PSPropertyInfo? property = failure.Properties[name];
                 if (property?.Value is string message && message.Contains(text, StringComparison.Ordinal))
                 {
                     property.Value = message.Replace(text, "<AuthSession>", StringComparison.Ordinal);
