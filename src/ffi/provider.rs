@@ -3,7 +3,7 @@
 use super::errors::{argument_failure, emit, panic_failure_json};
 use super::guard::status_boundary_reporting;
 use super::session::{
-    idle_ec_session, CallbackSession, DEFAULT_MAX_ANSWER_BYTES, MAX_MAX_ANSWER_BYTES,
+    byte_size, idle_ec_session, CallbackSession, DEFAULT_MAX_ANSWER_BYTES, MAX_MAX_ANSWER_BYTES,
     MIN_MAX_ANSWER_BYTES,
 };
 use super::status::idle_ec_status;
@@ -93,7 +93,9 @@ pub unsafe extern "C" fn idle_ec_provider_new(
                     failure_json(
                         FailureClass::InvalidInput,
                         format!(
-                            "The provider option 'maxAnswerBytes' must be from {MIN_MAX_ANSWER_BYTES} to {MAX_MAX_ANSWER_BYTES} (1 KiB to 1 GiB), not {max_answer_bytes}."
+                            "The provider option 'maxAnswerBytes' must be from {MIN_MAX_ANSWER_BYTES} to {MAX_MAX_ANSWER_BYTES} ({} to {}), not {max_answer_bytes}.",
+                            byte_size(MIN_MAX_ANSWER_BYTES),
+                            byte_size(MAX_MAX_ANSWER_BYTES)
                         ),
                     ),
                 );

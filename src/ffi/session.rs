@@ -5,7 +5,7 @@
 //! runtime ever has to be freed by Rust or the reverse.
 
 use super::status::idle_ec_status;
-use crate::adsync::text::server_text;
+use crate::adsync::text::{one_line, server_text};
 use crate::failure::{Failure, FailureClass};
 use crate::session::{Answer, RemoteSession};
 use serde_json::{Map, Value};
@@ -247,7 +247,7 @@ impl RemoteSession for CallbackSession {
             }
             return Err(remote_failed(format!(
                 "The host's session could not run '{command}' (callback status {rc}: {}).",
-                truncate(&reason, 500)
+                one_line(&reason, 500)
             ))
             .with_remote(reason));
         }
@@ -256,7 +256,7 @@ impl RemoteSession for CallbackSession {
 }
 
 /// `16 MiB`, `4 KiB` or `1500 bytes`: whole units where they fit, bytes otherwise.
-fn byte_size(bytes: usize) -> String {
+pub(crate) fn byte_size(bytes: usize) -> String {
     const KIB: usize = 1024;
     const MIB: usize = 1024 * KIB;
     if bytes >= MIB && bytes % MIB == 0 {
@@ -265,13 +265,6 @@ fn byte_size(bytes: usize) -> String {
         format!("{} KiB", bytes / KIB)
     } else {
         format!("{bytes} bytes")
-    }
-}
-
-fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
     }
 }
 
@@ -450,11 +443,5 @@ mod tests {
             );
         });
         assert_eq!(buffer.bytes, b"live");
-    }
-
-    #[test]
-    fn truncate_counts_characters_not_bytes() {
-        assert_eq!(truncate("äöü", 2), "äö…");
-        assert_eq!(truncate("ab", 5), "ab");
     }
 }
