@@ -37,7 +37,7 @@ if (-not $StatePath) { $StatePath = [System.IO.Path]::Combine($repo, 'out', 'dem
 $null = [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($StatePath))
 
 $env:PSModulePath = $ModuleRoot + [System.IO.Path]::PathSeparator + $env:PSModulePath
-Import-Module IdLE.Steps.DirectorySync.EntraConnect   # brings the provider module with it
+Import-Module IdLE.Steps.EntraConnectSync   # brings the provider module with it
 Import-Module IdLE.EntraConnect.Simulator
 
 function Write-Line([string] $Text = '') { $Host.UI.WriteLine($Text) }

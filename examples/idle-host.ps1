@@ -68,8 +68,8 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
 Import-Module -Name IdLE
-Import-Module -Name IdLE.Provider.DirectorySync.EntraConnect
-Import-Module -Name IdLE.Steps.DirectorySync.EntraConnect
+Import-Module -Name IdLE.Provider.EntraConnectSync
+Import-Module -Name IdLE.Steps.EntraConnectSync
 
 . ([System.IO.Path]::Combine($PSScriptRoot, 'sessions', 'New-EntraConnectJeaAuthSession.ps1'))
 . ([System.IO.Path]::Combine($PSScriptRoot, 'sessions', 'New-EntraConnectWinRmAuthSession.ps1'))

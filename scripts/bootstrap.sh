@@ -84,6 +84,39 @@ fi
 cargo clippy --version >/dev/null 2>&1 || warn "cargo clippy is not installed"
 cargo fmt --version >/dev/null 2>&1 || warn "cargo fmt is not installed"
 
+# pwsh and Pester, pinned, into .tools/ of the repository (ignored by git). pwsh is the
+# 'PowerShell' .NET tool from NuGet; Pester is the Gallery-style NuGet package 'Pester', restored
+# by a throw-away project and copied into a module folder that scripts/pwsh.sh puts on
+# PSModulePath. Each is skipped when its marker is already there.
+pwsh_version=7.6.10
+pester_version=5.7.1
+tools_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tools"
+pwsh_dir="$tools_dir/pwsh/$pwsh_version"
+if [ ! -x "$pwsh_dir/pwsh" ]; then
+    log "installing pwsh $pwsh_version (the PowerShell .NET tool) into .tools/"
+    rm -rf "$pwsh_dir"
+    dotnet tool install --tool-path "$pwsh_dir" PowerShell --version "$pwsh_version" >/dev/null ||
+        { echo "bootstrap: could not install pwsh $pwsh_version from NuGet" >&2; exit 1; }
+fi
+pester_dir="$tools_dir/modules/Pester/$pester_version"
+if [ ! -f "$pester_dir/Pester.psd1" ]; then
+    log "installing Pester $pester_version (NuGet package) into .tools/modules"
+    restore=$(mktemp -d)
+    cat >"$restore/restore.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+  <ItemGroup><PackageDownload Include="Pester" Version="[$pester_version]" /></ItemGroup>
+</Project>
+XML
+    dotnet restore "$restore/restore.csproj" --packages "$restore/packages" >"$restore/restore.log" 2>&1 ||
+        { cat "$restore/restore.log" >&2; echo "bootstrap: could not restore Pester $pester_version" >&2; exit 1; }
+    rm -rf "$pester_dir"
+    mkdir -p "$pester_dir"
+    cp -R "$restore/packages/pester/$pester_version/tools/." "$pester_dir/"
+    rm -rf "$restore"
+    [ -f "$pester_dir/Pester.psd1" ] || { echo "bootstrap: the Pester package has no tools/Pester.psd1" >&2; exit 1; }
+fi
+
 # NuGet packages (the PowerShell engine, reference assemblies, xunit) come with 'dotnet restore',
 # which the build runs.
 log "ready"

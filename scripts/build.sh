@@ -55,15 +55,15 @@ mkdir -p "$modules"
 
 # The provider module carries the interop assembly and the native core; the step pack requires
 # the provider module and uses them from there, so one copy is loaded per process.
-provider="$modules/IdLE.Provider.DirectorySync.EntraConnect"
+provider="$modules/IdLE.Provider.EntraConnectSync"
 mkdir -p "$provider/runtimes/$rid/native"
-cp pwsh/IdLE.Provider.DirectorySync.EntraConnect/*.ps[dm]1 "$provider/"
+cp pwsh/IdLE.Provider.EntraConnectSync/*.ps[dm]1 "$provider/"
 cp out/obj/interop/IdLE.EntraConnect.Interop.dll "$provider/"
 cp "target/$profile/$lib" "$provider/runtimes/$rid/native/$lib"
 
-if [ -d pwsh/IdLE.Steps.DirectorySync.EntraConnect ]; then
-    mkdir -p "$modules/IdLE.Steps.DirectorySync.EntraConnect"
-    cp pwsh/IdLE.Steps.DirectorySync.EntraConnect/*.ps[dm]1 "$modules/IdLE.Steps.DirectorySync.EntraConnect/"
+if [ -d pwsh/IdLE.Steps.EntraConnectSync ]; then
+    mkdir -p "$modules/IdLE.Steps.EntraConnectSync"
+    cp pwsh/IdLE.Steps.EntraConnectSync/*.ps[dm]1 "$modules/IdLE.Steps.EntraConnectSync/"
 fi
 
 if [ -d out/obj/simulator ]; then

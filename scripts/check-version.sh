@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-provider_psd1=pwsh/IdLE.Provider.DirectorySync.EntraConnect/IdLE.Provider.DirectorySync.EntraConnect.psd1
-steps_psd1=pwsh/IdLE.Steps.DirectorySync.EntraConnect/IdLE.Steps.DirectorySync.EntraConnect.psd1
+provider_psd1=pwsh/IdLE.Provider.EntraConnectSync/IdLE.Provider.EntraConnectSync.psd1
+steps_psd1=pwsh/IdLE.Steps.EntraConnectSync/IdLE.Steps.EntraConnectSync.psd1
 csproj=pwsh/src/IdLE.EntraConnect.Interop/IdLE.EntraConnect.Interop.csproj
 
 if [ ! -f VERSION ]; then
@@ -46,9 +46,9 @@ check "$provider_psd1 ModuleVersion" "$(manifest_version "$provider_psd1")" "$mo
 check "$steps_psd1 ModuleVersion" "$(manifest_version "$steps_psd1")" "$module_version"
 
 # The step manifest's RequiredModules entry for the provider module: ModuleVersion or RequiredVersion.
-required=$(grep -E "ModuleName[[:space:]]*=[[:space:]]*['\"]IdLE\.Provider\.DirectorySync\.EntraConnect['\"]" "$steps_psd1" | head -n 1 || true)
+required=$(grep -E "ModuleName[[:space:]]*=[[:space:]]*['\"]IdLE\.Provider\.EntraConnectSync['\"]" "$steps_psd1" | head -n 1 || true)
 required_version=$(printf '%s' "$required" | sed -nE "s/.*(ModuleVersion|RequiredVersion)[[:space:]]*=[[:space:]]*['\"]([^'\"]*)['\"].*/\2/p")
-check "$steps_psd1 RequiredModules (IdLE.Provider.DirectorySync.EntraConnect) version" "$required_version" "$module_version"
+check "$steps_psd1 RequiredModules (IdLE.Provider.EntraConnectSync) version" "$required_version" "$module_version"
 
 # The csproj's fallback Version (used when the build passes no IdleVersion).
 csproj_version=$(sed -nE "s#.*<Version Condition=\"'\\\$\(Version\)' == ''\">([^<]*)</Version>.*#\1#p" "$csproj" | head -n 1)

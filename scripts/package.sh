@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the PowerShell Gallery packages of both modules:
-#   out/gallery/IdLE.Provider.DirectorySync.EntraConnect.<version>.nupkg
-#   out/gallery/IdLE.Steps.DirectorySync.EntraConnect.<version>.nupkg
+#   out/gallery/IdLE.Provider.EntraConnectSync.<version>.nupkg
+#   out/gallery/IdLE.Steps.EntraConnectSync.<version>.nupkg
 # A Gallery package is a NuGet package with the module's files at its root and a nuspec carrying
 # the Gallery's tags; 'dotnet pack' of packaging/GalleryPackage.csproj with a generated nuspec
 # (packaging/New-GalleryNuspec.ps1) makes it. Needs no network beyond NuGet restore.
@@ -27,8 +27,8 @@ version=$(tr -d ' \t\r\n' <VERSION)
 
 bash scripts/build.sh
 
-provider=IdLE.Provider.DirectorySync.EntraConnect
-steps=IdLE.Steps.DirectorySync.EntraConnect
+provider=IdLE.Provider.EntraConnectSync
+steps=IdLE.Steps.EntraConnectSync
 modules="$root/out/modules"
 work="$root/out/gallery-work"
 gallery="$root/out/gallery"

@@ -1,5 +1,5 @@
 // IdLE.Benchmark: prints per-call overhead, import time and memory growth of the built
-// IdLE.Provider.DirectorySync.EntraConnect module, hosted in the real PowerShell 7.6 engine.
+// IdLE.Provider.EntraConnectSync module, hosted in the real PowerShell 7.6 engine.
 // Usage: dotnet run -c Release --project bench/IdLE.Benchmark -- <modules dir>
 using System;
 using System.Collections.Generic;
@@ -85,10 +85,10 @@ for ($i = 0; $i -lt $Count; $i++) {
             return 2;
         }
         string modules = Path.GetFullPath(args[0]);
-        string provider = Path.Combine(modules, "IdLE.Provider.DirectorySync.EntraConnect");
+        string provider = Path.Combine(modules, "IdLE.Provider.EntraConnectSync");
         string shownModules = Path.GetRelativePath(Environment.CurrentDirectory, modules);
 
-        Console.WriteLine("IdLE.Benchmark — provider IdLE.Provider.DirectorySync.EntraConnect in PowerShell "
+        Console.WriteLine("IdLE.Benchmark — provider IdLE.Provider.EntraConnectSync in PowerShell "
             + typeof(PSObject).Assembly.GetName().Version + " on .NET " + Environment.Version
             + " (" + System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier + ", "
             + Environment.ProcessorCount + " CPUs)");
@@ -98,7 +98,7 @@ for ($i = 0; $i -lt $Count; $i++) {
 
         // 2. Import time: cold imports each in a fresh process, then warm ones in this one.
         string floorModule = WriteFloorModule();
-        double[][] cold = ColdImportsInTurn(provider, floorModule, Path.Combine(modules, "IdLE.Steps.DirectorySync.EntraConnect"));
+        double[][] cold = ColdImportsInTurn(provider, floorModule, Path.Combine(modules, "IdLE.Steps.EntraConnectSync"));
         double coldMs = Median(cold[0]), coldFloorMs = Median(cold[1]), coldStepsMs = Median(cold[2]);
         Directory.Delete(Path.GetDirectoryName(floorModule)!, recursive: true);
         double warmMs = MeasureWarmImport(provider);

@@ -19,8 +19,8 @@ public static class Paths
             ? Path.GetFullPath(dir)
             : Path.Combine(RepoRoot, "out", "modules");
 
-    public static string Provider => Path.Combine(Modules, "IdLE.Provider.DirectorySync.EntraConnect");
-    public static string Steps => Path.Combine(Modules, "IdLE.Steps.DirectorySync.EntraConnect");
+    public static string Provider => Path.Combine(Modules, "IdLE.Provider.EntraConnectSync");
+    public static string Steps => Path.Combine(Modules, "IdLE.Steps.EntraConnectSync");
     public static string Simulator => Path.Combine(Modules, "IdLE.EntraConnect.Simulator");
 
     public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Scripts", name);

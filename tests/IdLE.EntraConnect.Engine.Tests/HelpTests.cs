@@ -35,7 +35,7 @@ public class HelpTests
     {
         using var engine = new Engine(importProvider: true, importSteps: true, testSessions: false);
         return engine.Run(@"
-            foreach ($m in 'IdLE.Provider.DirectorySync.EntraConnect', 'IdLE.Steps.DirectorySync.EntraConnect') {
+            foreach ($m in 'IdLE.Provider.EntraConnectSync', 'IdLE.Steps.EntraConnectSync') {
                 (Get-Module -Name $m).ExportedFunctions.Keys
             }").Select(o => (string)o.BaseObject).ToArray();
     }

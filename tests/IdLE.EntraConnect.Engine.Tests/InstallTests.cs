@@ -16,8 +16,8 @@ namespace IdLE.EntraConnect.Engine.Tests;
 /// </summary>
 public sealed class GalleryInstall : IDisposable
 {
-    public const string ProviderName = "IdLE.Provider.DirectorySync.EntraConnect";
-    public const string StepsName = "IdLE.Steps.DirectorySync.EntraConnect";
+    public const string ProviderName = "IdLE.Provider.EntraConnectSync";
+    public const string StepsName = "IdLE.Steps.EntraConnectSync";
     public static readonly string[] ModuleNames = { ProviderName, StepsName };
 
     /// <summary>The product version (VERSION at the repository root).</summary>
@@ -232,13 +232,13 @@ public sealed class InstallTests : IClassFixture<GalleryInstall>, IDisposable
     {
         using Engine engine = _install.NewEngine();
         var r = engine.Run(@"
-            Import-Module IdLE.Steps.DirectorySync.EntraConnect -ErrorAction Stop
-            foreach ($name in 'IdLE.Steps.DirectorySync.EntraConnect', 'IdLE.Provider.DirectorySync.EntraConnect') {
+            Import-Module IdLE.Steps.EntraConnectSync -ErrorAction Stop
+            foreach ($name in 'IdLE.Steps.EntraConnectSync', 'IdLE.Provider.EntraConnectSync') {
                 $m = @(Get-Module -Name $name)
                 if ($m.Count -ne 1) { throw ""$name is loaded $($m.Count) times"" }
                 $m[0].ModuleBase
             }
-            $names = [string[]] @(Get-Command -Module IdLE.Steps.DirectorySync.EntraConnect | ForEach-Object Name); [array]::Sort($names); $names -join ','
+            $names = [string[]] @(Get-Command -Module IdLE.Steps.EntraConnectSync | ForEach-Object Name); [array]::Sort($names); $names -join ','
             (Get-Command New-IdleEntraConnectDirectorySyncProvider).Source
             @((New-IdleEntraConnectDirectorySyncProvider).GetCapabilities()) -join ','
             (Get-IdleStepMetadataCatalog).ContainsKey('IdLE.Step.TriggerDirectorySync')").Select(o => o.BaseObject).ToArray();
@@ -255,8 +255,8 @@ public sealed class InstallTests : IClassFixture<GalleryInstall>, IDisposable
     {
         using Engine engine = _install.NewEngine();
         var r = engine.Run(@"
-            Import-Module IdLE.Provider.DirectorySync.EntraConnect -ErrorAction Stop
-            Import-Module IdLE.Steps.DirectorySync.EntraConnect -ErrorAction Stop
+            Import-Module IdLE.Provider.EntraConnectSync -ErrorAction Stop
+            Import-Module IdLE.Steps.EntraConnectSync -ErrorAction Stop
             $p = New-IdleEntraConnectDirectorySyncProvider
             $p.Dispose()
             [IdLE.EntraConnect.Interop.NativeLibraryLocator]::RuntimeIdentifier
@@ -273,7 +273,7 @@ public sealed class InstallTests : IClassFixture<GalleryInstall>, IDisposable
         {
             using Engine engine = _install.NewEngine();
             var r = engine.Run(@"
-                Import-Module IdLE.Steps.DirectorySync.EntraConnect -ErrorAction Stop
+                Import-Module IdLE.Steps.EntraConnectSync -ErrorAction Stop
                 Import-Module -Name $simulator -ErrorAction Stop
                 Reset-ADSyncSimulator -StatePath $state -StepSeconds 0.3 -GapSeconds 0.2 -StartLagSeconds 0.5 -AutoSchedulerCycles $false
 

@@ -24,8 +24,8 @@ public sealed class PackagingTests : IDisposable
 
     private static readonly string[] Excluded = { "out", "bin", "obj", "target", ".git", "TestResults", "node_modules" };
 
-    private const string ProviderName = "IdLE.Provider.DirectorySync.EntraConnect";
-    private const string StepsName = "IdLE.Steps.DirectorySync.EntraConnect";
+    private const string ProviderName = "IdLE.Provider.EntraConnectSync";
+    private const string StepsName = "IdLE.Steps.EntraConnectSync";
 
     private static string SourceManifest(string module) => Path.Combine(Paths.RepoRoot, "pwsh", module, module + ".psd1");
 

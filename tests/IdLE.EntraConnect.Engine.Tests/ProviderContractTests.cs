@@ -36,7 +36,7 @@ public class ProviderContractTests
     {
         using var engine = new Engine();
         var r = engine.Run(@"
-            $exported = @(foreach ($c in (Get-Module IdLE.Provider.DirectorySync.EntraConnect).ExportedCommands.Keys) { $c }) -join ','
+            $exported = @(foreach ($c in (Get-Module IdLE.Provider.EntraConnectSync).ExportedCommands.Keys) { $c }) -join ','
             $cmdlet = Get-Command -Name Invoke-IdleAuthSessionCommand -ErrorAction Ignore
             [pscustomobject]@{ Exported = $exported; CmdletVisible = $null -ne $cmdlet }").Single();
         Assert.Equal("New-IdleEntraConnectDirectorySyncProvider", r.Properties["Exported"].Value);

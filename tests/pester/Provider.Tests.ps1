@@ -10,8 +10,8 @@ BeforeAll {
 Describe 'The packaged modules' {
     It 'are found by name on PSModulePath, the packaged copy first' {
         $manifests = @{
-            'IdLE.Provider.DirectorySync.EntraConnect' = $script:Modules.ProviderManifest
-            'IdLE.Steps.DirectorySync.EntraConnect'    = $script:Modules.StepsManifest
+            'IdLE.Provider.EntraConnectSync' = $script:Modules.ProviderManifest
+            'IdLE.Steps.EntraConnectSync'    = $script:Modules.StepsManifest
         }
         foreach ($name in $manifests.Keys) {
             $expected = (Import-PowerShellDataFile -Path $manifests[$name]).ModuleVersion
@@ -22,13 +22,13 @@ Describe 'The packaged modules' {
     }
 
     It 'pass Test-ModuleManifest' {
-        (Test-ModuleManifest -Path $script:Modules.ProviderManifest -ErrorAction Stop).Name | Should -Be 'IdLE.Provider.DirectorySync.EntraConnect'
-        (Test-ModuleManifest -Path $script:Modules.StepsManifest -ErrorAction Stop).Name | Should -Be 'IdLE.Steps.DirectorySync.EntraConnect'
+        (Test-ModuleManifest -Path $script:Modules.ProviderManifest -ErrorAction Stop).Name | Should -Be 'IdLE.Provider.EntraConnectSync'
+        (Test-ModuleManifest -Path $script:Modules.StepsManifest -ErrorAction Stop).Name | Should -Be 'IdLE.Steps.EntraConnectSync'
     }
 
     It 'export exactly the functions of the contract' {
-        @((Get-Module IdLE.Provider.DirectorySync.EntraConnect).ExportedCommands.Keys) | Should -Be @('New-IdleEntraConnectDirectorySyncProvider')
-        @((Get-Module IdLE.Steps.DirectorySync.EntraConnect).ExportedCommands.Keys | Sort-Object) | Should -Be @('Get-IdleStepMetadataCatalog', 'Invoke-IdleStepTriggerDirectorySync')
+        @((Get-Module IdLE.Provider.EntraConnectSync).ExportedCommands.Keys) | Should -Be @('New-IdleEntraConnectDirectorySyncProvider')
+        @((Get-Module IdLE.Steps.EntraConnectSync).ExportedCommands.Keys | Sort-Object) | Should -Be @('Get-IdleStepMetadataCatalog', 'Invoke-IdleStepTriggerDirectorySync')
     }
 
     It 'carry a native library for this platform' {

@@ -21,7 +21,7 @@ function Install-IdleEcTestPackage {
         [Parameter(Mandatory)] [string] $PackagePath,
         [Parameter(Mandatory)] [string] $Root
     )
-    foreach ($name in 'IdLE.Provider.DirectorySync.EntraConnect', 'IdLE.Steps.DirectorySync.EntraConnect') {
+    foreach ($name in 'IdLE.Provider.EntraConnectSync', 'IdLE.Steps.EntraConnectSync') {
         $packages = @([System.IO.Directory]::GetFiles($PackagePath, "$name.*.nupkg") |
                 Where-Object { [System.IO.Path]::GetFileName($_) -match ('^' + [regex]::Escape($name) + '\.\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\.nupkg$') })
         if ($packages.Count -ne 1) {
@@ -81,7 +81,7 @@ function Initialize-IdleEcTestModules {
     }
 
     $manifests = @{}
-    foreach ($name in 'IdLE.Provider.DirectorySync.EntraConnect', 'IdLE.Steps.DirectorySync.EntraConnect') {
+    foreach ($name in 'IdLE.Provider.EntraConnectSync', 'IdLE.Steps.EntraConnectSync') {
         $found = @([System.IO.Directory]::GetFiles([System.IO.Path]::Combine($root, $name), "$name.psd1", [System.IO.SearchOption]::AllDirectories))
         if ($found.Count -ne 1) {
             throw "Expected one $name.psd1 under '$root', found $($found.Count)."
@@ -89,14 +89,14 @@ function Initialize-IdleEcTestModules {
         $manifests[$name] = $found[0]
     }
     # The provider first, by path, so the step pack's RequiredModules resolves to this very copy.
-    Import-Module -Name $manifests['IdLE.Provider.DirectorySync.EntraConnect'] -ErrorAction Stop
-    Import-Module -Name $manifests['IdLE.Steps.DirectorySync.EntraConnect'] -ErrorAction Stop
+    Import-Module -Name $manifests['IdLE.Provider.EntraConnectSync'] -ErrorAction Stop
+    Import-Module -Name $manifests['IdLE.Steps.EntraConnectSync'] -ErrorAction Stop
 
     $simulator = if (-not [string]::IsNullOrWhiteSpace($env:IDLE_EC_SIMULATOR)) { [System.IO.Path]::GetFullPath($env:IDLE_EC_SIMULATOR) } else { [System.IO.Path]::Combine((Get-IdleEcRepoRoot), 'out', 'modules', 'IdLE.EntraConnect.Simulator') }
     [pscustomobject]@{
         Root             = $root
-        ProviderManifest = $manifests['IdLE.Provider.DirectorySync.EntraConnect']
-        StepsManifest    = $manifests['IdLE.Steps.DirectorySync.EntraConnect']
+        ProviderManifest = $manifests['IdLE.Provider.EntraConnectSync']
+        StepsManifest    = $manifests['IdLE.Steps.EntraConnectSync']
         Simulator        = $simulator
     }
 }

@@ -1,7 +1,7 @@
 @{
-    RootModule           = 'IdLE.Provider.DirectorySync.EntraConnect.psm1'
+    RootModule           = 'IdLE.Provider.EntraConnectSync.psm1'
     ModuleVersion        = '0.1.0'
-    GUID                 = '6d069731-75ff-43d1-836a-86d7b95d3404'
+    GUID                 = '17f26773-008e-4209-8d2d-e60a48af32c5'
     Author               = 'IdLE Entra Connect contributors'
     CompanyName          = 'IdLE community'
     Copyright            = '(c) IdLE Entra Connect contributors. Apache License 2.0.'
@@ -14,8 +14,8 @@
     VariablesToExport    = @()
     AliasesToExport      = @()
     FileList             = @(
-        'IdLE.Provider.DirectorySync.EntraConnect.psd1'
-        'IdLE.Provider.DirectorySync.EntraConnect.psm1'
+        'IdLE.Provider.EntraConnectSync.psd1'
+        'IdLE.Provider.EntraConnectSync.psm1'
         'IdLE.EntraConnect.Interop.dll'
     )
     PrivateData          = @{

@@ -1,7 +1,7 @@
 @{
-    RootModule           = 'IdLE.Steps.DirectorySync.EntraConnect.psm1'
+    RootModule           = 'IdLE.Steps.EntraConnectSync.psm1'
     ModuleVersion        = '0.1.0'
-    GUID                 = 'eeda4b3f-7f1c-4ad0-b300-17736f85bca5'
+    GUID                 = 'ea449c72-6a7e-49df-9012-ded19f897fd4'
     Author               = 'IdLE Entra Connect contributors'
     CompanyName          = 'IdLE community'
     Copyright            = '(c) IdLE Entra Connect contributors. Apache License 2.0.'
@@ -10,15 +10,15 @@
     CompatiblePSEditions = @('Core')
     # The wait machine lives in the provider module's native core; one copy per process.
     RequiredModules      = @(
-        @{ ModuleName = 'IdLE.Provider.DirectorySync.EntraConnect'; ModuleVersion = '0.1.0'; GUID = '6d069731-75ff-43d1-836a-86d7b95d3404' }
+        @{ ModuleName = 'IdLE.Provider.EntraConnectSync'; ModuleVersion = '0.1.0'; GUID = '17f26773-008e-4209-8d2d-e60a48af32c5' }
     )
     FunctionsToExport    = @('Invoke-IdleStepTriggerDirectorySync', 'Get-IdleStepMetadataCatalog')
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
     FileList             = @(
-        'IdLE.Steps.DirectorySync.EntraConnect.psd1'
-        'IdLE.Steps.DirectorySync.EntraConnect.psm1'
+        'IdLE.Steps.EntraConnectSync.psd1'
+        'IdLE.Steps.EntraConnectSync.psm1'
         'StepMetadataCatalog.psd1'
     )
     PrivateData          = @{

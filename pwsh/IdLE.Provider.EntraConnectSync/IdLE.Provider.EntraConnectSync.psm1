@@ -40,7 +40,7 @@ function New-IdleEntraConnectDirectorySyncProvider {
     ResourceUnavailable) when the native core for this platform is missing or cannot be loaded.
 
     .OUTPUTS
-    System.Management.Automation.PSCustomObject (PSTypeName IdLE.Provider.DirectorySync.EntraConnect)
+    System.Management.Automation.PSCustomObject (PSTypeName IdLE.Provider.EntraConnectSync)
 
     .EXAMPLE
     $provider = New-IdleEntraConnectDirectorySyncProvider
@@ -74,7 +74,7 @@ function New-IdleEntraConnectDirectorySyncProvider {
     }
 
     $provider = [pscustomobject]@{
-        PSTypeName = 'IdLE.Provider.DirectorySync.EntraConnect'
+        PSTypeName = 'IdLE.Provider.EntraConnectSync'
         Name       = 'EntraConnectDirectorySync'
         Native     = $native
     }
