@@ -114,9 +114,11 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
     ) {
         $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { param($p, $s) New-TestScheduler -Override @{ SyncCycleInProgress = $s.State['Value'] } } }
         $session.State['Value'] = $Value
-        $state = $provider.GetSyncCycleState($session)
-        $state.State | Should -Be $State
-        $state.InProgress | Should -Be $InProgress
+        # Not $state: PowerShell variables are case-insensitive, so that would overwrite the
+        # case's own $State and compare the answer with itself.
+        $answer = $provider.GetSyncCycleState($session)
+        $answer.State | Should -BeExactly $State
+        $answer.InProgress | Should -Be $InProgress
     }
 
     It 'rejects the policy type <Policy> naming the allowed values, without a remote call' -ForEach @(
