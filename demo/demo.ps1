@@ -9,7 +9,7 @@ IdLE.Step.TriggerDirectorySync three times as an IdLE host would:
 1. a Delta cycle, waiting until it has really finished;
 2. a server whose cycle starts late (start lag longer than a poll interval): no false completion;
 3. a server already busy with a scheduled cycle: the step waits for it, then triggers its own.
-Runs in pwsh, or in the repository's console host where pwsh is absent.
+Runs in the pwsh that scripts/bootstrap.sh installs (scripts/demo.sh starts it).
 
 .PARAMETER ModuleRoot
 The folder holding the built modules (scripts/build.sh writes out/modules).

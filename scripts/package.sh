@@ -93,9 +93,12 @@ done
 
 # Publish-PSResource in the bootstrapped pwsh, with a scratch home folder: the repository
 # registration (and anything else PSResourceGet keeps per user) stays out of the user's own.
+# (The folders must exist: .NET answers an empty path for a missing one, and PSResourceGet would
+# then keep its repository store in the current folder.)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-HOME="$scratch" XDG_DATA_HOME="$scratch/.local/share" bash scripts/pwsh.sh -File packaging/Publish-GalleryPackages.ps1 \
+mkdir -p "$scratch/.local/share" "$scratch/.config"
+HOME="$scratch" XDG_DATA_HOME="$scratch/.local/share" XDG_CONFIG_HOME="$scratch/.config" bash scripts/pwsh.sh -File packaging/Publish-GalleryPackages.ps1 \
     -ModulesRoot "$staged" -RepositoryPath "$gallery" -Version "$version" ||
     die "Publish-PSResource failed"
 

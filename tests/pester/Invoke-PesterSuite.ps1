@@ -35,6 +35,9 @@ NUnitXml (default) or JUnitXml.
 .PARAMETER OutputPath
 The result file. Default: <repo>/out/test-results/pester.<format>.xml.
 
+.PARAMETER TestPath
+Run only these test files or folders (default: every test file, as above).
+
 .PARAMETER InProcess
 Run the tests in this process (used by the fresh process itself).
 
@@ -49,12 +52,15 @@ param(
     [ValidateSet('NUnitXml', 'JUnitXml')]
     [string] $OutputFormat = 'NUnitXml',
     [string] $OutputPath,
+    [string[]] $TestPath,
     [switch] $InProcess
 )
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
+# 'pwsh -File' hands a comma-separated list over as one string.
+$TestPath = @($TestPath | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $repoRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
 if (-not $OutputPath) {
     $OutputPath = [System.IO.Path]::Combine($repoRoot, 'out', 'test-results', "pester.$($OutputFormat.ToLowerInvariant()).xml")
@@ -93,13 +99,15 @@ if (-not $InProcess) {
             # The fresh scope is this process's home: its user module folder is the installed root.
             $environment['HOME'] = $dataHome
             $environment['XDG_DATA_HOME'] = [System.IO.Path]::Combine($dataHome, '.local', 'share')
+            $environment['XDG_CONFIG_HOME'] = [System.IO.Path]::Combine($dataHome, '.config')
         }
         foreach ($name in $environment.Keys) {
             $saved[$name] = [System.Environment]::GetEnvironmentVariable($name)
             [System.Environment]::SetEnvironmentVariable($name, $environment[$name])
         }
         try {
-            & (Get-IdleEcPwshPath) -NoProfile -NonInteractive -File $PSCommandPath -InProcess -OutputFormat $OutputFormat -OutputPath $OutputPath
+            $selection = if ($TestPath) { @('-TestPath', (@($TestPath | ForEach-Object { [System.IO.Path]::GetFullPath($_) }) -join ',')) } else { @() }
+            & (Get-IdleEcPwshPath) -NoProfile -NonInteractive -File $PSCommandPath -InProcess -OutputFormat $OutputFormat -OutputPath $OutputPath @selection
             $code = $LASTEXITCODE
         }
         finally {
@@ -120,6 +128,7 @@ $null = New-Item -ItemType Directory -Force -Path ([System.IO.Path]::GetDirector
 $paths = @($PSScriptRoot)
 $integration = [System.IO.Path]::Combine($repoRoot, 'tests', 'integration')
 if ([System.IO.Directory]::Exists($integration)) { $paths += $integration }
+if ($TestPath) { $paths = $TestPath }
 
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $paths
@@ -132,6 +141,10 @@ $configuration.TestResult.OutputPath = $OutputPath
 $configuration.TestResult.TestSuiteName = 'IdLE.EntraConnectSync'
 
 $result = Invoke-Pester -Configuration $configuration
+if ($null -eq $result) {
+    "Pester: 0 passed, 1 failed, 0 skipped; Invoke-Pester did not run"
+    exit 1
+}
 
 # (A failed BeforeAll already marks its tests failed; a container that failed in discovery has none.)
 $failed = $result.FailedCount

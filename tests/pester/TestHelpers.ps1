@@ -328,8 +328,12 @@ function Invoke-IdleEcFreshPwsh {
     )
     $variables = @{} + $Environment
     if ($DataHome) {
+        # The folders must exist: .NET answers an empty path for a special folder that does not,
+        # and PSResourceGet would then keep its repository store relative to the current folder.
         $variables['HOME'] = $DataHome
         $variables['XDG_DATA_HOME'] = [System.IO.Path]::Combine($DataHome, '.local', 'share')
+        $variables['XDG_CONFIG_HOME'] = [System.IO.Path]::Combine($DataHome, '.config')
+        foreach ($folder in $variables['XDG_DATA_HOME'], $variables['XDG_CONFIG_HOME']) { [System.IO.Directory]::CreateDirectory($folder) | Out-Null }
     }
     $saved = @{}
     foreach ($name in $variables.Keys) {
