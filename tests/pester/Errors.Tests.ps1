@@ -146,4 +146,13 @@ Describe 'The step raises the same classes' {
         $failed.Count | Should -Be 1
         $failed[0].Data['errorId'] | Should -Be $ErrorId
     }
+
+    It 'the step keeps the provider''s AuthSessionInvalid, in the error and in its event' {
+        $context = New-TestContext -Providers @{ DirectorySync = New-IdleEntraConnectDirectorySyncProvider } -Session @{}
+        $failure = Get-TestFailure { Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Wait = $true }) }
+        $failure.Record.FullyQualifiedErrorId | Should -BeLike 'IdLE.DirectorySync.AuthSessionInvalid*'
+        $failed = @($context.Events | Where-Object Type -EQ 'DirectorySyncFailed')
+        $failed.Count | Should -Be 1
+        $failed[0].Data['errorId'] | Should -Be 'IdLE.DirectorySync.AuthSessionInvalid'
+    }
 }
