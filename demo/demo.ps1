@@ -9,7 +9,7 @@ IdLE.Step.TriggerDirectorySync three times as an IdLE host would:
 1. a Delta cycle, waiting until it has really finished;
 2. a server whose cycle starts late (start lag longer than a poll interval): no false completion;
 3. a server already busy with a scheduled cycle: the step waits for it, then triggers its own.
-Runs in pwsh, or in the repository's console host where pwsh is absent.
+Runs in the pwsh that scripts/bootstrap.sh installs (scripts/demo.sh starts it).
 
 .PARAMETER ModuleRoot
 The folder holding the built modules (scripts/build.sh writes out/modules).
@@ -19,17 +19,50 @@ The simulator's state file. Default: a fresh file under out/.
 
 .PARAMETER Scenario
 Which scenarios to run: All (default), Wait, StartLag or Busy.
+
+.PARAMETER InRunspace
+Internal: set when the demo runs in the runspace whose progress the outer call prints (output
+redirected to a log or a pipe; on a terminal pwsh draws the progress bar itself).
 #>
 [CmdletBinding()]
 param(
     [string] $ModuleRoot,
     [string] $StatePath,
     [ValidateSet('All', 'Wait', 'StartLag', 'Busy')]
-    [string] $Scenario = 'All'
+    [string] $Scenario = 'All',
+    # Internal: the demo already runs in a runspace whose progress the caller prints.
+    [switch] $InRunspace
 )
 
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
+
+if ([Console]::IsOutputRedirected -and -not $InRunspace) {
+    # pwsh draws the step's progress bar only on a terminal. Into a log or a pipe, the demo runs
+    # in a runspace of its own (same host, so its lines appear as they are written) and every
+    # change of the progress it reports is printed here as a line.
+    $runspace = [runspacefactory]::CreateRunspace($Host)
+    $runspace.Open()
+    $ps = [powershell]::Create()
+    $ps.Runspace = $runspace
+    $null = $ps.AddCommand($PSCommandPath).AddParameter('Scenario', $Scenario).AddParameter('InRunspace')
+    if ($ModuleRoot) { $null = $ps.AddParameter('ModuleRoot', $ModuleRoot) }
+    if ($StatePath) { $null = $ps.AddParameter('StatePath', $StatePath) }
+    $pending = $ps.BeginInvoke()
+    $seen = 0
+    $last = $null
+    while (-not $pending.IsCompleted -or $seen -lt $ps.Streams.Progress.Count) {
+        while ($seen -lt $ps.Streams.Progress.Count) {
+            $record = $ps.Streams.Progress[$seen]
+            $seen++
+            $line = if ($record.RecordType -eq 'Completed') { "$($record.Activity): done" } else { '{0}: {1} ({2}%)' -f $record.Activity, $record.StatusDescription, $record.PercentComplete }
+            if ($line -ne $last) { $Host.UI.WriteLine("             progress: $line"); $last = $line }
+        }
+        [System.Threading.Thread]::Sleep(20)
+    }
+    try { $null = $ps.EndInvoke($pending) } finally { $ps.Dispose(); $runspace.Dispose() }
+    exit 0
+}
 
 $repo = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..'))
 if (-not $ModuleRoot) { $ModuleRoot = [System.IO.Path]::Combine($repo, 'out', 'modules') }

@@ -2,7 +2,7 @@
 # Builds the native core and the compiled layers, and lays out the modules as they ship:
 #   out/modules/<Module>/<Module>.psd1, .psm1, IdLE.EntraConnect.Interop.dll,
 #   runtimes/<rid>/native/<native library>
-# plus the simulator module and the console host. Usage: scripts/build.sh [--debug]
+# plus the simulator module. Usage: scripts/build.sh [--debug]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -39,14 +39,11 @@ esac
 echo "[build] native core ($profile, $rid)"
 if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
 
-echo "[build] interop, simulator and console host ($config)"
+echo "[build] interop and simulator ($config)"
 quietly dotnet build pwsh/src/IdLE.EntraConnect.Interop -c "$config" --nologo -v quiet -o out/obj/interop \
     -p:IdleVersion="$(tr -d ' \r\n' < VERSION)"
 if [ -d sim/IdLE.EntraConnect.Simulator ]; then
     quietly dotnet build sim/IdLE.EntraConnect.Simulator -c "$config" --nologo -v quiet -o out/obj/simulator
-fi
-if [ -d tools/IdLE.ConsoleHost ]; then
-    quietly dotnet build tools/IdLE.ConsoleHost -c "$config" --nologo -v quiet -o out/host
 fi
 
 modules="$root/out/modules"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds the PowerShell Gallery packages of both modules:
+# Builds the PowerShell Gallery packages of both modules the way the Gallery makes them:
+# Publish-PSResource (PSResourceGet, inside the bootstrapped pwsh) into a local file repository,
 #   out/gallery/IdLE.Provider.EntraConnectSync.<version>.nupkg
 #   out/gallery/IdLE.Steps.EntraConnectSync.<version>.nupkg
-# A Gallery package is a NuGet package with the module's files at its root and a nuspec carrying
-# the Gallery's tags; 'dotnet pack' of packaging/GalleryPackage.csproj with a generated nuspec
-# (packaging/New-GalleryNuspec.ps1) makes it. Needs no network beyond NuGet restore.
+# out/gallery is that repository: Register-PSResourceRepository -Uri out/gallery, then
+# Install-PSResource IdLE.Steps.EntraConnectSync pulls in the provider (tests/pester does so).
 #
 # Native libraries: the provider package carries runtimes/<rid>/native/<library> for every RID it
 # has. This machine builds its own RID; more come from prebuilt libraries laid out as
@@ -31,9 +31,10 @@ provider=IdLE.Provider.EntraConnectSync
 steps=IdLE.Steps.EntraConnectSync
 modules="$root/out/modules"
 work="$root/out/gallery-work"
+staged="$work/modules"
 gallery="$root/out/gallery"
 rm -rf "$work" "$gallery"
-mkdir -p "$work" "$gallery"
+mkdir -p "$staged" "$gallery"
 
 native_name() { # the library's file name for a RID
     case "$1" in
@@ -45,25 +46,18 @@ native_name() { # the library's file name for a RID
 }
 known_rids="win-x64 linux-x64 linux-arm64 osx-x64 osx-arm64"
 
-# Runs a PowerShell script: pwsh where installed, else the repository's console host on the engine.
-run_ps() {
-    local script=$1
-    shift
-    if command -v pwsh >/dev/null 2>&1; then
-        pwsh -NoProfile -NonInteractive -File "$script" "$@"
-    elif [ -f out/host/IdLE.ConsoleHost.dll ]; then
-        dotnet out/host/IdLE.ConsoleHost.dll "$script" -- "$@"
-    else
-        die "neither pwsh nor the console host (out/host, built by scripts/build.sh) is available"
-    fi
+# The RIDs the provider package must carry, or the run fails. HOOK (issue 21): add here the RIDs
+# the provider manifest's tags promise (Windows -> win-x64, ...), so a package that names a
+# platform it has no library for never leaves this script.
+required_rids() {
+    echo "${IDLE_EC_REQUIRE_RIDS:-}"
 }
 
 for module in "$provider" "$steps"; do
     [ -f "$modules/$module/$module.psd1" ] || die "$modules/$module is missing; scripts/build.sh did not lay it out"
-    content="$work/$module/content"
+    content="$staged/$module"
     mkdir -p "$content"
     cp -R "$modules/$module/." "$content/"
-
     if [ "$module" = "$provider" ] && [ -n "${IDLE_EC_NATIVE_ARTIFACTS:-}" ]; then
         artifacts=$IDLE_EC_NATIVE_ARTIFACTS
         [ -d "$artifacts" ] || die "IDLE_EC_NATIVE_ARTIFACTS names '$artifacts', which is not a folder"
@@ -89,21 +83,24 @@ for module in "$provider" "$steps"; do
     if [ "$module" = "$provider" ]; then
         packed=$(cd "$content/runtimes" && ls -d -- */ 2>/dev/null | tr -d / | tr '\n' ' ')
         log "$provider carries native libraries for: ${packed:-nothing}"
-        for rid in ${IDLE_EC_REQUIRE_RIDS:-}; do
-            lib=$(native_name "$rid") || die "IDLE_EC_REQUIRE_RIDS names an unknown RID '$rid'"
-            [ -f "$content/runtimes/$rid/native/$lib" ] || die "IDLE_EC_REQUIRE_RIDS wants $rid, but runtimes/$rid/native/$lib is missing"
+        for rid in $(required_rids); do
+            lib=$(native_name "$rid") || die "a required RID is unknown: '$rid'"
+            [ -f "$content/runtimes/$rid/native/$lib" ] || die "the provider package must carry $rid (IDLE_EC_REQUIRE_RIDS), but runtimes/$rid/native/$lib is missing"
         done
     fi
 
-    nuspec="$work/$module/$module.nuspec"
-    run_ps packaging/New-GalleryNuspec.ps1 -ContentRoot "$content" -ModuleName "$module" -Version "$version" -OutputPath "$nuspec"
-    cp packaging/GalleryPackage.csproj "$work/$module/$module.Package.csproj"
-
-    log "packing $module $version"
-    dotnet pack "$work/$module/$module.Package.csproj" -c Release --nologo -v quiet \
-        -o "$gallery" -p:GalleryNuspec="$nuspec" -p:GalleryContent="$content/" >"$work/$module/pack.log" 2>&1 ||
-        { cat "$work/$module/pack.log" >&2; die "dotnet pack failed for $module"; }
 done
+
+# Publish-PSResource in the bootstrapped pwsh, with a scratch home folder: the repository
+# registration (and anything else PSResourceGet keeps per user) stays out of the user's own.
+# (The folders must exist: .NET answers an empty path for a missing one, and PSResourceGet would
+# then keep its repository store in the current folder.)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/.local/share" "$scratch/.config"
+HOME="$scratch" XDG_DATA_HOME="$scratch/.local/share" XDG_CONFIG_HOME="$scratch/.config" bash scripts/pwsh.sh -File packaging/Publish-GalleryPackages.ps1 \
+    -ModulesRoot "$staged" -RepositoryPath "$gallery" -Version "$version" ||
+    die "Publish-PSResource failed"
 
 # Check each package: the module's files at the root, the nuspec, and only NuGet's own
 # packaging artefacts besides ([Content_Types].xml, _rels/, package/).
@@ -111,7 +108,7 @@ status=0
 for module in "$provider" "$steps"; do
     nupkg="$gallery/$module.$version.nupkg"
     [ -f "$nupkg" ] || die "$nupkg was not produced"
-    expected=$( (cd "$work/$module/content" && find . -type f | sed 's#^\./##'; echo "$module.nuspec") | sort)
+    expected=$( (cd "$staged/$module" && find . -type f | sed 's#^\./##'; echo "$module.nuspec") | sort)
     actual=$(unzip -Z1 "$nupkg" | grep -v -E '^(\[Content_Types\]\.xml|_rels/.*|package/.*)$' | sort)
     if [ "$expected" != "$actual" ]; then
         echo "package: $nupkg does not hold exactly the module's files:" >&2

@@ -249,7 +249,7 @@ fn trigger_with_empty_or_junk_output_is_unexpected() {
 fn trigger_refusal_is_a_failure() {
     let mut s = FakeSession::answering(vec![json!({"Result": "Failure"})], vec![]);
     let f = start_sync_cycle(&mut s, "Delta", NOW).unwrap_err();
-    assert_eq!(f.class, FailureClass::RemoteExecutionFailed);
+    assert_eq!(f.class, FailureClass::UnexpectedResponse);
     assert!(f.message.contains("'Failure'"), "{}", f.message);
 }
 

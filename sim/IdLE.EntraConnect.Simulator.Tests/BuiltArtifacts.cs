@@ -4,7 +4,7 @@ using System.Reflection;
 
 namespace IdLE.EntraConnect.Simulator.Tests
 {
-    /// <summary>Finds the built simulator module and console host next to this test project.</summary>
+    /// <summary>Finds the built simulator module next to this test project.</summary>
     internal static class BuiltArtifacts
     {
         private static readonly Lazy<string> RepoRoot = new Lazy<string>(FindRepoRoot);
@@ -13,8 +13,6 @@ namespace IdLE.EntraConnect.Simulator.Tests
             typeof(BuiltArtifacts).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
         public static string ModuleManifest => Existing(Path.Combine(RepoRoot.Value, "sim", "IdLE.EntraConnect.Simulator", "bin", Configuration, "net8.0", "IdLE.EntraConnect.Simulator.psd1"));
-
-        public static string ConsoleHostDll => Existing(Path.Combine(RepoRoot.Value, "tools", "IdLE.ConsoleHost", "bin", Configuration, "net10.0", "IdLE.ConsoleHost.dll"));
 
         private static string Existing(string path) =>
             File.Exists(path) ? path : throw new FileNotFoundException("Not built: " + path, path);

@@ -69,19 +69,6 @@ namespace IdLE.EntraConnect.Simulator.Tests
         }
 
         [Fact]
-        public void Another_process_triggers_and_this_runspace_sees_the_cycle()
-        {
-            using var s = new SimSession();
-            s.Reset("-AutoSchedulerCycles $false -StartLagSeconds 0");
-            string script = "Import-Module '" + BuiltArtifacts.ModuleManifest + "'; Start-ADSyncSyncCycle -PolicyType Delta | ForEach-Object { $_.Result.ToString() }";
-            var result = ProcessRunner.RunHost(new[] { "-Command", script }, new Dictionary<string, string> { ["IDLE_ADSYNC_SIM_STATE"] = s.StatePath });
-            Assert.True(result.ExitCode == 0, result.Stderr);
-            Assert.Contains("Success", result.Stdout);
-            s.At(1);
-            Assert.True(s.Value<bool>("(Get-ADSyncScheduler).SyncCycleInProgress"));
-        }
-
-        [Fact]
         public void A_corrupt_state_file_fails_clearly_and_reset_repairs_it()
         {
             using var s = new SimSession();

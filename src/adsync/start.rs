@@ -11,6 +11,14 @@
 //! `Result` values; if the guess were wrong, the wait machine's start-grace window still stops a
 //! wrong "accepted" from being reported as a finished cycle. Any other number or name is a
 //! refusal.
+//!
+//! A refusal is `UnexpectedResponse` unless its name says more (`SchedulerSuspended`,
+//! `AccessDenied`, ...). The command reached the server and ran there, so it is not a failure of
+//! the remote execution (`RemoteExecutionFailed` is transport and session code: a
+//! `ConnectionError`, transient, which would send the admin to WinRM and make IdLE retry); the
+//! only documented `Result` is `Success`, so any other value is an answer outside the cmdlet's
+//! documented contract, after which nobody knows whether a cycle started: exactly what
+//! `UnexpectedResponse` (`InvalidResult`, not transient) says.
 
 use crate::adsync::classify::classify_error;
 use crate::adsync::commands::START_SYNC_CYCLE;
@@ -92,7 +100,7 @@ fn read_number(n: i64) -> ResultValue {
 
 /// Reads `Start-ADSyncSyncCycle`'s output: the first object with a `Result` property decides.
 /// `Ok` only for a success result; a readable other result is a refusal (classified from its
-/// text, `RemoteExecutionFailed` when nothing more specific fits); anything else, including no
+/// text, `UnexpectedResponse` when nothing more specific fits); anything else, including no
 /// output at all, is `UnexpectedResponse`. A bare `"Success"` string (a host that returned the
 /// property rather than the object) is accepted; a bare type name is not, since the result was
 /// lost when the object was turned into text.
@@ -141,8 +149,9 @@ fn refused(result_name: &str) -> Failure {
     };
     let specific = classify_error(&probe);
     let failure = if specific.class == FailureClass::RemoteExecutionFailed {
+        // Nothing in the name is more specific than "the server said no": see the module notes.
         Failure::new(
-            FailureClass::RemoteExecutionFailed,
+            FailureClass::UnexpectedResponse,
             format!(
                 "Entra Connect did not accept the sync cycle: {START_SYNC_CYCLE} answered with \
                  the result '{result_name}' instead of 'Success'. Check the server's ADSync \
@@ -228,7 +237,9 @@ mod tests {
             (json!({"Value": "Failure"}), "'Failure'"),
         ] {
             let f = failed(vec![json!({ "Result": result })]);
-            assert_eq!(f.class, FailureClass::RemoteExecutionFailed, "{f:?}");
+            assert_eq!(f.class, FailureClass::UnexpectedResponse, "{f:?}");
+            assert!(!f.class.is_transient());
+            assert!(f.message.contains("did not accept"), "{}", f.message);
             assert!(f.message.contains(shown), "{}", f.message);
             assert!(f.remote_message.unwrap().starts_with("Result: "));
         }
@@ -248,7 +259,7 @@ mod tests {
             json!({"Result": "Failure"}),
             json!({"Result": "Success"}),
         ]);
-        assert_eq!(f.class, FailureClass::RemoteExecutionFailed);
+        assert_eq!(f.class, FailureClass::UnexpectedResponse);
     }
 
     #[test]

@@ -87,6 +87,8 @@ Describe 'Failure classification' {
         @{ Description = 'a number'; Body = { throw 42 } }
         @{ Description = 'an object'; Body = { throw [pscustomobject]@{ Code = 42 } } }
         @{ Description = 'an IOException'; Body = { throw [System.IO.IOException]::new('The pipe is broken.') } }
+        @{ Description = 'a StackOverflowException'; Body = { throw [System.StackOverflowException]::new('not really') } }
+        @{ Description = '$null'; Body = { throw $null } }
     ) {
         $session = New-TestSession -Handlers @{ 'Start-ADSyncSyncCycle' = $Body }
         $failure = Get-TestFailure { $provider.StartSyncCycle('Delta', $session) }
@@ -97,6 +99,8 @@ Describe 'Failure classification' {
     It '<Command> answering <Description> is UnexpectedResponse' -ForEach @(
         @{ Command = 'Start-ADSyncSyncCycle'; Description = 'nothing'; Output = { } }
         @{ Command = 'Start-ADSyncSyncCycle'; Description = 'Result Failure'; Output = { [pscustomobject]@{ Result = 'Failure' } } }
+        @{ Command = 'Start-ADSyncSyncCycle'; Description = 'the result object''s type name (text, not the object)'; Output = { 'Microsoft.IdentityManagement.PowerShell.ObjectModel.SchedulerOperationStatus' } }
+        @{ Command = 'Start-ADSyncSyncCycle'; Description = 'an object without Result'; Output = { [pscustomobject]@{ Name = 'no Result property' } } }
         @{ Command = 'Get-ADSyncScheduler'; Description = 'nothing'; Output = { } }
         @{ Command = 'Get-ADSyncScheduler'; Description = 'a number'; Output = { 42 } }
         @{ Command = 'Get-ADSyncScheduler'; Description = 'a string'; Output = { 'a string' } }
@@ -110,6 +114,18 @@ Describe 'Failure classification' {
         }
         $failure.ErrorId | Should -Be 'IdLE.DirectorySync.UnexpectedResponse'
         $failure.Category | Should -Be 'InvalidResult'
+        $failure.Transient | Should -BeFalse
+    }
+
+    It 'Result Failure says the server did not accept the cycle, names the result and is not transient' {
+        # The server ran the command and answered: not a transport failure (RemoteExecutionFailed,
+        # ConnectionError, transient) but an answer outside the cmdlet's contract.
+        $session = New-TestSession -Handlers @{ 'Start-ADSyncSyncCycle' = { [pscustomobject]@{ Result = 'Failure' } } }
+        $failure = Get-TestFailure { $provider.StartSyncCycle('Delta', $session) }
+        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.UnexpectedResponse'
+        $failure.Inner | Should -Match 'did not accept'
+        $failure.Inner | Should -Match "'Failure'"
+        $failure.Transient | Should -BeFalse
     }
 
     It 'an invalid argument is InvalidArgument and a session without InvokeCommand is AuthSessionInvalid' {
@@ -129,5 +145,14 @@ Describe 'The step raises the same classes' {
         $failed = @($context.Events | Where-Object Type -EQ 'DirectorySyncFailed')
         $failed.Count | Should -Be 1
         $failed[0].Data['errorId'] | Should -Be $ErrorId
+    }
+
+    It 'the step keeps the provider''s AuthSessionInvalid, in the error and in its event' {
+        $context = New-TestContext -Providers @{ DirectorySync = New-IdleEntraConnectDirectorySyncProvider } -Session @{}
+        $failure = Get-TestFailure { Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Wait = $true }) }
+        $failure.Record.FullyQualifiedErrorId | Should -BeLike 'IdLE.DirectorySync.AuthSessionInvalid*'
+        $failed = @($context.Events | Where-Object Type -EQ 'DirectorySyncFailed')
+        $failed.Count | Should -Be 1
+        $failed[0].Data['errorId'] | Should -Be 'IdLE.DirectorySync.AuthSessionInvalid'
     }
 }

@@ -111,17 +111,26 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
         @{ Value = $false; State = 'Idle'; InProgress = $false }
         @{ Value = 'garbage'; State = 'Unknown'; InProgress = $false }
         @{ Value = $null; State = 'Unknown'; InProgress = $false }
+        @{ Value = '(missing)'; State = 'Unknown'; InProgress = $false }
     ) {
-        $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { param($p, $s) New-TestScheduler -Override @{ SyncCycleInProgress = $s.State['Value'] } } }
+        $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = {
+                param($p, $s)
+                $scheduler = New-TestScheduler -Override @{ SyncCycleInProgress = $s.State['Value'] }
+                if ($s.State['Value'] -is [string] -and $s.State['Value'] -eq '(missing)') { $scheduler.PSObject.Properties.Remove('SyncCycleInProgress') }
+                $scheduler
+            } }
         $session.State['Value'] = $Value
-        $state = $provider.GetSyncCycleState($session)
-        $state.State | Should -Be $State
-        $state.InProgress | Should -Be $InProgress
+        # Not $state: PowerShell variables are case-insensitive, so that would overwrite the
+        # case's own $State and compare the answer with itself.
+        $answer = $provider.GetSyncCycleState($session)
+        $answer.State | Should -BeExactly $State
+        $answer.InProgress | Should -Be $InProgress
     }
 
     It 'rejects the policy type <Policy> naming the allowed values, without a remote call' -ForEach @(
         @{ Policy = 'Full' }
         @{ Policy = '' }
+        @{ Policy = $null }
         @{ Policy = 'Unspecified' }
         @{ Policy = 'Delta; Remove-Item' }
     ) {
@@ -140,6 +149,7 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
         @{ Description = 'empty hashtable'; Session = @{} }
         @{ Description = 'string'; Session = 'a string' }
         @{ Description = 'object without method'; Session = [pscustomobject]@{ Name = 'no method' } }
+        @{ Description = 'script block in a hashtable'; Session = @{ InvokeCommand = { 'a scriptblock in a hashtable is not a method' } } }
     ) {
         foreach ($call in { $provider.StartSyncCycle('Delta', $Session) }, { $provider.GetSyncCycleState($Session) }) {
             $failure = Get-TestFailure $call
@@ -153,6 +163,17 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
         $failure = Get-TestFailure { $provider.StartSyncCycle('Weekly', (New-HappySession)) }
         $failure.Message | Should -BeLike 'Exception calling "StartSyncCycle" with "2" argument(s): *'
         $failure.Message | Should -Match "'Weekly'"
+    }
+
+    It 'Dispose frees the native provider and later calls fail cleanly, naming the disposal' {
+        $disposed = New-IdleEntraConnectDirectorySyncProvider
+        $disposed.Dispose()
+        $failure = Get-TestFailure { $disposed.GetSyncCycleState((New-HappySession)) }
+        $failure.Message | Should -Match 'disposed'
+    }
+
+    It 'the interop cmdlet stays internal' {
+        Get-Command -Name Invoke-IdleAuthSessionCommand -ErrorAction Ignore | Should -BeNullOrEmpty
     }
 
     It 'survives a full garbage collection between creation and use' {

@@ -47,6 +47,8 @@ Describe 'Invoke-IdleStepTriggerDirectorySync: With validation' {
         @{ Case = 'AuthSessionOptions holds a script block'; Key = 'AuthSessionOptions'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; AuthSessionOptions = @{ Code = { 'no' } } } }
         @{ Case = 'AuthSessionOptions holds a script block in a property bag'; Key = 'AuthSessionOptions'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = [pscustomobject]@{ Code = { 'no' } } } } }
         @{ Case = 'AuthSessionOptions holds a bag with a script property'; Key = 'AuthSessionOptions'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = & { $o = [pscustomobject]@{}; $o.PSObject.Properties.Add([psscriptproperty]::new('P', { 'no' })); $o } } } }
+        @{ Case = 'AuthSessionOptions holds a bag with a script method'; Key = 'AuthSessionOptions'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; AuthSessionOptions = @{ Bag = & { $o = [pscustomobject]@{}; $o.PSObject.Methods.Add([psscriptmethod]::new('M', { 'no' })); $o } } } }
+        @{ Case = 'AuthSessionOptions holds a hashtable with a script property'; Key = 'AuthSessionOptions'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; AuthSessionOptions = @{ Table = & { $t = @{ A = 1 }; $t.PSObject.Properties.Add([psscriptproperty]::new('P', { 'no' })); $t } } } }
         @{ Case = 'the provider alias is not supplied'; Key = 'Provider'; With = @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Provider = 'Elsewhere' } }
     ) {
         $session = New-HappySession

@@ -1,4 +1,4 @@
-# Helpers for the Pester 5 suite: find or install the PACKAGED modules, scripted AuthSessions with
+# Helpers for the Pester 5 suite: find or install the PACKAGED modules (PSResourceGet), scripted AuthSessions with
 # ADSync-shaped answers, an IdLE-shaped execution context, and failure inspection.
 # Dot-source from a BeforeAll block: . "$PSScriptRoot/TestHelpers.ps1"
 
@@ -13,34 +13,27 @@ function Get-IdleEcRepoRoot {
 function Install-IdleEcTestPackage {
     <#
     .SYNOPSIS
-    Unpacks the Gallery packages (.nupkg) into a folder laid out as Install-PSResource does:
-    <Root>/<ModuleName>/<Version>/ with the package's root files, without NuGet's artefacts.
+    Saves both packages from the package folder (a local PSResourceGet repository) into a folder
+    laid out as Install-PSResource does: <Root>/<ModuleName>/<Version>/. Runs PSResourceGet in a
+    fresh pwsh with a user data folder of its own, so no repository registration is left behind.
     #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [string] $PackagePath,
         [Parameter(Mandatory)] [string] $Root
     )
-    foreach ($name in 'IdLE.Provider.EntraConnectSync', 'IdLE.Steps.EntraConnectSync') {
-        $packages = @([System.IO.Directory]::GetFiles($PackagePath, "$name.*.nupkg") |
-                Where-Object { [System.IO.Path]::GetFileName($_) -match ('^' + [regex]::Escape($name) + '\.\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\.nupkg$') })
-        if ($packages.Count -ne 1) {
-            throw "Expected exactly one $name package in '$PackagePath', found $($packages.Count). Run scripts/package.sh first."
-        }
-        $staging = [System.IO.Path]::Combine($Root, ".staging-$name")
-        [System.IO.Compression.ZipFile]::ExtractToDirectory($packages[0], $staging)
-        [xml] $nuspec = [System.IO.File]::ReadAllText([System.IO.Path]::Combine($staging, "$name.nuspec"))
-        $version = ([string] $nuspec.package.metadata.version).Split('-')[0]
-        $target = [System.IO.Path]::Combine($Root, $name, $version)
-        [System.IO.Directory]::CreateDirectory([System.IO.Path]::GetDirectoryName($target)) | Out-Null
-        foreach ($artefact in '[Content_Types].xml', "$name.nuspec") {
-            [System.IO.File]::Delete([System.IO.Path]::Combine($staging, $artefact))
-        }
-        foreach ($folder in '_rels', 'package') {
-            $path = [System.IO.Path]::Combine($staging, $folder)
-            if ([System.IO.Directory]::Exists($path)) { [System.IO.Directory]::Delete($path, $true) }
-        }
-        [System.IO.Directory]::Move($staging, $target)
+    $script = @'
+$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name IdLE.EntraConnect.Test -Uri $env:IDLE_EC_TEST_REPOSITORY -Trusted
+try { Save-PSResource -Name IdLE.Steps.EntraConnectSync -Repository IdLE.EntraConnect.Test -Path $env:IDLE_EC_TEST_MODULES -TrustRepository }
+finally { Unregister-PSResourceRepository -Name IdLE.EntraConnect.Test }
+'@
+    $dataHome = [System.IO.Path]::Combine($Root, '.data')
+    [System.IO.Directory]::CreateDirectory($dataHome) | Out-Null
+    $run = Invoke-IdleEcFreshPwsh -Script $script -DataHome $dataHome -Environment @{ IDLE_EC_TEST_REPOSITORY = [System.IO.Path]::GetFullPath($PackagePath); IDLE_EC_TEST_MODULES = $Root }
+    [System.IO.Directory]::Delete($dataHome, $true)
+    if ($run.ExitCode -ne 0) {
+        throw "Saving the packages from '$PackagePath' failed (exit $($run.ExitCode)). Run scripts/package.sh first.`n$($run.Text)"
     }
 }
 
@@ -88,9 +81,15 @@ function Initialize-IdleEcTestModules {
         }
         $manifests[$name] = $found[0]
     }
-    # The provider first, by path, so the step pack's RequiredModules resolves to this very copy.
-    Import-Module -Name $manifests['IdLE.Provider.EntraConnectSync'] -ErrorAction Stop
-    Import-Module -Name $manifests['IdLE.Steps.EntraConnectSync'] -ErrorAction Stop
+    # By name, as users import them: the root is first on PSModulePath, so the step pack and the
+    # provider it requires resolve to this very copy (checked below).
+    Import-Module -Name 'IdLE.Steps.EntraConnectSync' -ErrorAction Stop
+    foreach ($name in $manifests.Keys) {
+        $loaded = @(Get-Module -Name $name)
+        if ($loaded.Count -ne 1 -or -not [System.IO.Path]::GetFullPath($loaded[0].Path).StartsWith([System.IO.Path]::GetFullPath($root))) {
+            throw "Import-Module by name loaded $name from '$(@($loaded | ForEach-Object Path) -join ', ')', not from '$root'."
+        }
+    }
 
     $simulator = if (-not [string]::IsNullOrWhiteSpace($env:IDLE_EC_SIMULATOR)) { [System.IO.Path]::GetFullPath($env:IDLE_EC_SIMULATOR) } else { [System.IO.Path]::Combine((Get-IdleEcRepoRoot), 'out', 'modules', 'IdLE.EntraConnect.Simulator') }
     [pscustomobject]@{
@@ -301,4 +300,112 @@ function Get-AdSyncText {
         TransportDown = 'Connecting to remote server sync01.contoso.com failed with the following error message : WinRM cannot complete the operation. Verify that the specified computer name is valid.'
     }
     $texts[$Name]
+}
+
+function Get-IdleEcPwshPath {
+    <# .SYNOPSIS The pwsh executable running this session (for fresh child processes). #>
+    $pwsh = [System.Environment]::ProcessPath
+    if (-not $pwsh -or [System.IO.Path]::GetFileNameWithoutExtension($pwsh) -ne 'pwsh') {
+        $pwsh = [System.IO.Path]::Combine($PSHOME, $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' }))
+    }
+    $pwsh
+}
+
+function Invoke-IdleEcFreshPwsh {
+    <#
+    .SYNOPSIS
+    Runs a script in a fresh 'pwsh -NoProfile -NonInteractive' with the given environment
+    variables set (and restored afterwards in this process); returns its output lines and exit
+    code. -DataHome gives the child a home folder of its own (HOME, and XDG_DATA_HOME beneath
+    it): its PSResourceGet repositories and CurrentUser installs land there, never in the user's
+    own (PSResourceGet 1.2 puts CurrentUser installs under HOME whatever XDG_DATA_HOME says).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [hashtable] $Environment = @{},
+        [string] $DataHome
+    )
+    $variables = @{} + $Environment
+    if ($DataHome) {
+        # The folders must exist: .NET answers an empty path for a special folder that does not,
+        # and PSResourceGet would then keep its repository store relative to the current folder.
+        $variables['HOME'] = $DataHome
+        $variables['XDG_DATA_HOME'] = [System.IO.Path]::Combine($DataHome, '.local', 'share')
+        $variables['XDG_CONFIG_HOME'] = [System.IO.Path]::Combine($DataHome, '.config')
+        foreach ($folder in $variables['XDG_DATA_HOME'], $variables['XDG_CONFIG_HOME']) { [System.IO.Directory]::CreateDirectory($folder) | Out-Null }
+    }
+    $saved = @{}
+    foreach ($name in $variables.Keys) {
+        $saved[$name] = [System.Environment]::GetEnvironmentVariable($name)
+        [System.Environment]::SetEnvironmentVariable($name, $variables[$name])
+    }
+    try {
+        $encoded = [System.Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($Script))
+        $output = @(& (Get-IdleEcPwshPath) -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1 | ForEach-Object { [string] $_ })
+        [pscustomobject]@{ Output = $output; ExitCode = $LASTEXITCODE; Text = ($output -join [System.Environment]::NewLine) }
+    }
+    finally {
+        foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+function Install-IdleEcFromRepository {
+    <#
+    .SYNOPSIS
+    Installs the step pack the way users do, in a fresh pwsh and a fresh scope: registers the
+    package folder as a PSResourceGet repository, Install-PSResource IdLE.Steps.EntraConnectSync
+    (which must pull in the provider as its dependency). Returns the folder the modules were
+    installed into (a PSModulePath entry) and what Get-InstalledPSResource reported.
+
+    .DESCRIPTION
+    On Linux and macOS the fresh scope is a home folder of its own (HOME) under -ScopeRoot:
+    CurrentUser installs go to <ScopeRoot>/home/.local/share/powershell/Modules. Windows has no
+    such switch for the CurrentUser scope, so there Save-PSResource (the same resolver, the same
+    dependency walk) saves into <ScopeRoot>/Modules instead of touching the user's profile.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $PackagePath,
+        [Parameter(Mandatory)] [string] $ScopeRoot
+    )
+    $PackagePath = [System.IO.Path]::GetFullPath($PackagePath)
+    $ScopeRoot = [System.IO.Path]::GetFullPath($ScopeRoot)
+    $dataHome = [System.IO.Path]::Combine($ScopeRoot, 'home')
+    $modules = if ($IsWindows) { [System.IO.Path]::Combine($ScopeRoot, 'Modules') } else { [System.IO.Path]::Combine($dataHome, '.local', 'share', 'powershell', 'Modules') }
+    [System.IO.Directory]::CreateDirectory($dataHome) | Out-Null
+    $script = @'
+$ErrorActionPreference = 'Stop'
+$repository = 'IdLE.EntraConnect.Test'
+if ($IsWindows -and (Get-PSResourceRepository -Name $repository -ErrorAction SilentlyContinue)) { Unregister-PSResourceRepository -Name $repository }
+Register-PSResourceRepository -Name $repository -Uri $env:IDLE_EC_TEST_REPOSITORY -Trusted
+try {
+    if ($IsWindows) {
+        Save-PSResource -Name IdLE.Steps.EntraConnectSync -Repository $repository -Path $env:IDLE_EC_TEST_MODULES -TrustRepository -IncludeXml
+        $installed = Get-InstalledPSResource -Path $env:IDLE_EC_TEST_MODULES
+    }
+    else {
+        Install-PSResource -Name IdLE.Steps.EntraConnectSync -Repository $repository -Scope CurrentUser -TrustRepository
+        $installed = Get-InstalledPSResource -Scope CurrentUser
+    }
+    foreach ($item in $installed) { "INSTALLED $($item.Name) $($item.Version) $($item.InstalledLocation)" }
+}
+finally {
+    if ($IsWindows) { Unregister-PSResourceRepository -Name $repository }
+}
+'@
+    $run = Invoke-IdleEcFreshPwsh -Script $script -DataHome $dataHome -Environment @{ IDLE_EC_TEST_REPOSITORY = $PackagePath; IDLE_EC_TEST_MODULES = $modules }
+    if ($run.ExitCode -ne 0) {
+        throw "Installing from '$PackagePath' failed (exit $($run.ExitCode)):`n$($run.Text)"
+    }
+    $installed = @($run.Output | Where-Object { $_ -like 'INSTALLED *' } | ForEach-Object {
+            $parts = $_.Split(' ', 4)
+            [pscustomobject]@{ Name = $parts[1]; Version = $parts[2]; Location = $parts[3] }
+        })
+    foreach ($item in $installed) {
+        if (-not [System.IO.Path]::GetFullPath($item.Location).StartsWith($modules)) {
+            throw "PSResourceGet installed $($item.Name) into '$($item.Location)', outside the fresh scope '$modules'."
+        }
+    }
+    [pscustomobject]@{ ModulesPath = $modules; DataHome = $dataHome; Installed = $installed; Log = $run.Text }
 }

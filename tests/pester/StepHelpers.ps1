@@ -1,4 +1,4 @@
-# Test doubles for the step tests: an IdLE-shaped execution context (providers, session broker,
+# Test doubles for the Pester step tests (StepEdges.Tests.ps1): an IdLE-shaped execution context (providers, session broker,
 # event sink) and scripted directory sync providers.
 # Written for the PowerShell engine alone (no Utility or Management cmdlets).
 Set-StrictMode -Version Latest

@@ -1,7 +1,8 @@
 # An AuthSession shaped like PowerShell remoting: the command runs against the simulator, its
 # output crosses PSSerializer (Deserialized.* property bags), and its errors, terminating or not,
 # arrive in the local error stream as remoting delivers them (a RemoteException carrying the
-# serialized original exception). Engine-only code.
+# serialized original exception). Engine-only code. Used by Serialization.Tests.ps1; the
+# execution context comes from TestHelpers.ps1 (New-TestContext).
 Set-StrictMode -Version Latest
 
 function Write-RemoteError {
@@ -41,20 +42,4 @@ function New-RemotingShapedSession {
                 }
             }))
     $session
-}
-
-function New-TestContext {
-    # The part of IdLE's execution context the step uses, recording events.
-    param([object] $Session, [hashtable] $Providers)
-    $events = [System.Collections.Generic.List[object]]::new()
-    $context = [pscustomobject]@{ Providers = $Providers; Session = $Session; Events = $events; EventSink = [pscustomobject]@{ Events = $events } }
-    $context.EventSink.PSObject.Members.Add([psscriptmethod]::new('WriteEvent', {
-                param([string] $Type, [string] $Message, [string] $StepName, [hashtable] $Data)
-                $this.Events.Add([pscustomobject]@{ Type = $Type; Message = $Message; StepName = $StepName; Data = $Data })
-            }))
-    $context.PSObject.Members.Add([psscriptmethod]::new('AcquireAuthSession', {
-                param([string] $Name, [object] $Options)
-                $this.Session
-            }))
-    $context
 }

@@ -1,0 +1,169 @@
+<#
+.SYNOPSIS
+Prints the provider's per-call cost, the modules' import time and memory growth over many calls,
+measured in this pwsh (scripts/bench.sh runs it in the bootstrapped pwsh 7.6.10). Figures only:
+nothing here passes or fails.
+
+.PARAMETER ModulesPath
+The folder holding the built modules (scripts/build.sh writes out/modules).
+
+.PARAMETER Quick
+Fewer calls and imports (a smoke run of the benchmark itself).
+#>
+[CmdletBinding()]
+param(
+    [string] $ModulesPath,
+    [switch] $Quick
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$repo = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..'))
+if (-not $ModulesPath) { $ModulesPath = [System.IO.Path]::Combine($repo, 'out', 'modules') }
+$ModulesPath = [System.IO.Path]::GetFullPath($ModulesPath)
+$provider = Join-Path $ModulesPath 'IdLE.Provider.EntraConnectSync'
+$steps = Join-Path $ModulesPath 'IdLE.Steps.EntraConnectSync'
+foreach ($m in $provider, $steps) { if (-not (Test-Path -LiteralPath $m)) { throw "No built module at '$m'; run scripts/build.sh." } }
+
+$warmupCalls = if ($Quick) { 200 } else { 2000 }
+$measuredCalls = if ($Quick) { 2000 } else { 20000 }
+$coldImports = if ($Quick) { 3 } else { 7 }
+$warmImports = if ($Quick) { 3 } else { 10 }
+$memWarmup = if ($Quick) { 500 } else { 5000 }
+$memCalls = if ($Quick) { 5000 } else { 50000 }
+$pwsh = [System.Environment]::ProcessPath
+if (-not $pwsh -or [System.IO.Path]::GetFileNameWithoutExtension($pwsh) -ne 'pwsh') {
+    # The .NET tool's pwsh runs as 'dotnet pwsh.dll'; its PSHOME has the pwsh launcher.
+    $pwsh = [System.IO.Path]::Combine($PSHOME, $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' }))
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = [double[]] $Values.Clone(); [array]::Sort($sorted)
+    $n = $sorted.Length
+    if ($n % 2) { $sorted[($n - 1) / 2] } else { ($sorted[$n / 2 - 1] + $sorted[$n / 2]) / 2 }
+}
+function Get-Percentile([long[]] $Ticks, [double] $Q) {
+    $sorted = [long[]] $Ticks.Clone(); [array]::Sort($sorted)
+    $sorted[[math]::Min($sorted.Length - 1, [int][math]::Floor($Q * $sorted.Length))] * 1e6 / [System.Diagnostics.Stopwatch]::Frequency
+}
+
+Import-Module $provider
+
+# A mocked AuthSession answering as a real server does (engine features only).
+$session = [pscustomobject]@{ PSTypeName = 'IdLE.Benchmark.AuthSession' }
+$session.PSObject.Members.Add([psscriptmethod]::new('InvokeCommand', {
+            param([string] $CommandName, [hashtable] $Parameters)
+            if ($CommandName -eq 'Start-ADSyncSyncCycle') { return [pscustomobject]@{ Result = 'Success' } }
+            if ($CommandName -eq 'Get-ADSyncScheduler') {
+                return [pscustomobject][ordered]@{
+                    AllowedSyncCycleInterval            = [timespan]::FromMinutes(30)
+                    CurrentlyEffectiveSyncCycleInterval = [timespan]::FromMinutes(30)
+                    CustomizedSyncCycleInterval         = [timespan]::FromMinutes(30)
+                    NextSyncCyclePolicyType             = 'Delta'
+                    NextSyncCycleStartTimeInUTC         = [datetime]::new(2026, 11, 23, 12, 0, 0, [System.DateTimeKind]::Utc)
+                    PurgeRunHistoryInterval             = [timespan]::FromDays(7)
+                    SyncCycleEnabled                    = $true
+                    MaintenanceEnabled                  = $true
+                    StagingModeEnabled                  = $false
+                    SchedulerSuspended                  = $false
+                    SyncCycleInProgress                 = $false
+                }
+            }
+            throw "Unexpected command '$CommandName'."
+        }))
+$p = New-IdleEntraConnectDirectorySyncProvider
+if (-not $p.StartSyncCycle('Delta', $session).Started -or $p.GetSyncCycleState($session).State -ne 'Idle') { throw 'The provider does not answer as expected on the benchmark session.' }
+
+"IdLE benchmark: PowerShell $($PSVersionTable.PSVersion) ($pwsh), $([System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription), native core $([IdLE.EntraConnect.Interop.EntraConnectProvider]::NativeVersion)"
+"Command: bash scripts/bench.sh   (figures only; nothing is asserted)"
+''
+
+# 1. Per-call cost: each call timed on its own, the floor (the session's own InvokeCommand) and
+# the provider call in turn, so a machine getting busier part-way costs both alike.
+function Measure-Call([scriptblock] $Floor, [scriptblock] $Call) {
+    for ($i = 0; $i -lt $warmupCalls; $i++) { $null = & $Floor; $null = & $Call }
+    $floorTicks = [long[]]::new($measuredCalls)
+    $callTicks = [long[]]::new($measuredCalls)
+    for ($i = 0; $i -lt $measuredCalls; $i++) {
+        $t0 = [System.Diagnostics.Stopwatch]::GetTimestamp()
+        $null = & $Floor
+        $t1 = [System.Diagnostics.Stopwatch]::GetTimestamp()
+        $null = & $Call
+        $t2 = [System.Diagnostics.Stopwatch]::GetTimestamp()
+        $floorTicks[$i] = $t1 - $t0
+        $callTicks[$i] = $t2 - $t1
+    }
+    [pscustomobject]@{ Floor = Get-Percentile $floorTicks 0.5; Median = Get-Percentile $callTicks 0.5; P90 = Get-Percentile $callTicks 0.9 }
+}
+$rows = [ordered]@{
+    'StartSyncCycle(Delta)' = Measure-Call { $session.InvokeCommand('Start-ADSyncSyncCycle', @{ PolicyType = 'Delta' }) } { $p.StartSyncCycle('Delta', $session) }
+    'GetSyncCycleState'     = Measure-Call { $session.InvokeCommand('Get-ADSyncScheduler', @{}) } { $p.GetSyncCycleState($session) }
+}
+"1. Per-call cost ($($measuredCalls.ToString('N0')) measured calls each after $($warmupCalls.ToString('N0')) warm-up; microseconds)"
+'   floor = the session''s own InvokeCommand, timed in turn with each call; over = median - floor'
+'   {0,-30} {1,8} {2,8} {3,8} {4,8}' -f 'call', 'floor', 'median', 'p90', 'over'
+foreach ($name in $rows.Keys) {
+    $r = $rows[$name]
+    '   {0,-30} {1,8:F1} {2,8:F1} {3,8:F1} {4,8:F1}' -f $name, $r.Floor, $r.Median, $r.P90, ($r.Median - $r.Floor)
+}
+''
+
+# 2. Import time. Cold: the first Import-Module in each of several fresh pwsh processes (timed
+# inside the process, so pwsh's own start-up is not counted). Warm: fresh runspaces here.
+$floorModule = Join-Path ([System.IO.Path]::GetTempPath()) ('idle-bench-floor-' + [guid]::NewGuid().ToString('N'))
+$null = New-Item -ItemType Directory -Path (Join-Path $floorModule 'Floor')
+Set-Content -LiteralPath (Join-Path $floorModule 'Floor/Floor.psm1') -Value "Set-StrictMode -Version Latest`nfunction Get-Floor { 'floor' }`nExport-ModuleMember -Function 'Get-Floor'"
+New-ModuleManifest -Path (Join-Path $floorModule 'Floor/Floor.psd1') -RootModule 'Floor.psm1' -FunctionsToExport 'Get-Floor' -ModuleVersion '1.0.0'
+$env:PSModulePath = $ModulesPath + [System.IO.Path]::PathSeparator + $env:PSModulePath
+function Measure-ColdImport([string] $Module) {
+    $script = "`$w = [System.Diagnostics.Stopwatch]::StartNew(); Import-Module '$($Module.Replace("'", "''"))' -ErrorAction Stop; `$w.Elapsed.TotalMilliseconds.ToString('R', [cultureinfo]::InvariantCulture)"
+    [double] (& $pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1)
+}
+$cold = @{ Provider = [System.Collections.Generic.List[double]]::new(); Steps = [System.Collections.Generic.List[double]]::new(); Floor = [System.Collections.Generic.List[double]]::new() }
+for ($i = 0; $i -lt $coldImports; $i++) {
+    # In turn, so a machine getting busier biases none of them.
+    $cold.Provider.Add((Measure-ColdImport $provider))
+    $cold.Steps.Add((Measure-ColdImport $steps))
+    $cold.Floor.Add((Measure-ColdImport (Join-Path $floorModule 'Floor')))
+}
+$warm = [System.Collections.Generic.List[double]]::new()
+for ($i = 0; $i -lt $warmImports; $i++) {
+    $rs = [runspacefactory]::CreateRunspace(); $rs.Open()
+    $ps = [powershell]::Create(); $ps.Runspace = $rs
+    $null = $ps.AddScript("`$w = [System.Diagnostics.Stopwatch]::StartNew(); Import-Module '$($provider.Replace("'", "''"))' -ErrorAction Stop; `$w.Elapsed.TotalMilliseconds")
+    $warm.Add([double] $ps.Invoke()[0])
+    $ps.Dispose(); $rs.Dispose()
+}
+Remove-Item -LiteralPath $floorModule -Recurse -Force
+"2. Import-Module (ms)"
+"   cold: median of $coldImports fresh pwsh processes, the first import of each"
+'   {0,-46} {1,8:F1}' -f 'provider module', (Get-Median $cold.Provider)
+'   {0,-46} {1,8:F1}' -f 'step module (imports the provider)', (Get-Median $cold.Steps)
+'   {0,-46} {1,8:F1}' -f 'an empty one-function module (engine floor)', (Get-Median $cold.Floor)
+'   {0,-46} {1,8:F1}' -f 'provider''s own share (provider - floor)', ((Get-Median $cold.Provider) - (Get-Median $cold.Floor))
+"   warm: median of $warmImports fresh runspaces in this process"
+'   {0,-46} {1,8:F1}' -f 'provider module', (Get-Median $warm)
+''
+
+# 3. Memory: managed heap and resident set before and after many calls (full GC first).
+function Get-MemoryPoint {
+    [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+    $process = [System.Diagnostics.Process]::GetCurrentProcess()
+    $process.Refresh()
+    [pscustomobject]@{ Managed = [GC]::GetTotalMemory($true) / 1MB; Rss = $process.WorkingSet64 / 1MB }
+}
+function Invoke-Calls([int] $Count) {
+    for ($i = 0; $i -lt $Count; $i++) { $null = $p.StartSyncCycle('Delta', $session); $null = $p.GetSyncCycleState($session) }
+}
+Invoke-Calls $memWarmup
+$before = Get-MemoryPoint
+Invoke-Calls $memCalls
+$after = Get-MemoryPoint
+Invoke-Calls $memCalls
+$again = Get-MemoryPoint
+"3. Memory over $((2 * $memCalls).ToString('N0')) calls ($($memCalls.ToString('N0')) each method; after $($memWarmup.ToString('N0')) warm-up and a full GC; MiB)"
+'   {0,-22} {1,10} {2,10} {3,10} {4,24}' -f 'measure', 'before', 'after', 'growth', 'growth in a 2nd round'
+'   {0,-22} {1,10:F2} {2,10:F2} {3,10:F2} {4,24:F2}' -f 'managed heap', $before.Managed, $after.Managed, ($after.Managed - $before.Managed), ($again.Managed - $after.Managed)
+'   {0,-22} {1,10:F2} {2,10:F2} {3,10:F2} {4,24:F2}' -f 'resident set (RSS)', $before.Rss, $after.Rss, ($after.Rss - $before.Rss), ($again.Rss - $after.Rss)
+$p.Dispose()
