@@ -7,9 +7,10 @@ Reads the module manifest as data (the parser's safe value extraction; nothing i
 writes a nuspec whose metadata is what the PowerShell Gallery expects of a module package:
 id = module name, version, authors, owners, description, copyright, projectUrl, releaseNotes,
 a license expression, the Gallery's tags (PSModule, PSEdition_<edition>, PSIncludes_Function,
-PSFunction_<name> and PSCommand_<name> per exported function, the platform tags, the manifest's
-PSData tags) and one dependency per RequiredModules entry. The <files> element lists every file
-under ContentRoot with the same relative path, so the module files land at the package root.
+PSFunction_<name> and PSCommand_<name> per exported function, and the manifest's PSData tags,
+which alone name the platforms (Windows, Linux, MacOS) the package promises) and one dependency
+per RequiredModules entry. The <files> element lists every file under ContentRoot with the same
+relative path, so the module files land at the package root.
 
 Runs on the PowerShell engine alone (no Utility or Management cmdlets), so the repository's
 console host can run it where pwsh is absent.
@@ -114,7 +115,6 @@ foreach ($name in $cmdlets) {
     & $addTag "PSCmdlet_$name"
     & $addTag "PSCommand_$name"
 }
-foreach ($platform in 'Windows', 'Linux', 'MacOS') { & $addTag $platform }
 foreach ($tag in (Get-ManifestList $psData['Tags'])) { & $addTag $tag }
 
 # Dependencies from RequiredModules: ModuleVersion is a minimum, RequiredVersion exact,

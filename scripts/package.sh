@@ -105,8 +105,35 @@ for module in "$provider" "$steps"; do
         { cat "$work/$module/pack.log" >&2; die "dotnet pack failed for $module"; }
 done
 
+# The platforms a package's tags promise (the Gallery's Windows / Linux / MacOS filters) must be
+# runtimes the provider package carries: Windows needs win-x64, Linux linux-x64, MacOS osx-x64
+# and osx-arm64. Reads the tags from the package's own nuspec, however it was made. The step pack
+# has no library of its own; it runs on the provider's, so its promises are checked against that.
+check_promised_runtimes() { # <nupkg whose tags promise> <module> <provider nupkg>
+    local tags tag rids rid lib entries rc=0
+    tags=$(unzip -p "$1" "$2.nuspec" | tr -d '\r\n' | sed -n 's#.*<tags>\([^<]*\)</tags>.*#\1#p')
+    entries=$(unzip -Z1 "$3")
+    for tag in $tags; do
+        case "$(printf '%s' "$tag" | tr '[:upper:]' '[:lower:]')" in
+            windows) rids="win-x64" ;;
+            linux) rids="linux-x64" ;;
+            macos) rids="osx-x64 osx-arm64" ;;
+            *) continue ;;
+        esac
+        for rid in $rids; do
+            lib=$(native_name "$rid")
+            if ! printf '%s\n' "$entries" | grep -qx "runtimes/$rid/native/$lib"; then
+                echo "package: $(basename "$1") is tagged $tag, but $(basename "$3") has no runtimes/$rid/native/$lib" >&2
+                rc=1
+            fi
+        done
+    done
+    return $rc
+}
+
 # Check each package: the module's files at the root, the nuspec, and only NuGet's own
-# packaging artefacts besides ([Content_Types].xml, _rels/, package/).
+# packaging artefacts besides ([Content_Types].xml, _rels/, package/); and the runtimes its tags
+# promise.
 status=0
 for module in "$provider" "$steps"; do
     nupkg="$gallery/$module.$version.nupkg"
@@ -123,6 +150,7 @@ for module in "$provider" "$steps"; do
         echo "package: $nupkg has unexpected packaging entries: $extras" >&2
         status=1
     fi
+    check_promised_runtimes "$nupkg" "$module" "$gallery/$provider.$version.nupkg" || status=1
 done
 [ "$status" -eq 0 ] || die "package check failed"
 

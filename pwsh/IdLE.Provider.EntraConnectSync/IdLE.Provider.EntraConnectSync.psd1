@@ -20,7 +20,7 @@
     )
     PrivateData          = @{
         PSData = @{
-            Tags         = @('IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Provider', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Provider', 'Windows', 'Linux')
             LicenseUri   = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect'
             ReleaseNotes = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/CHANGELOG.md'

@@ -23,7 +23,7 @@
     )
     PrivateData          = @{
         PSData = @{
-            Tags         = @('IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Step', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Step', 'Windows', 'Linux')
             LicenseUri   = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect'
             ReleaseNotes = 'https://github.com/idle-community/IdLE.DirectorySync.EntraConnect/blob/main/CHANGELOG.md'

@@ -168,7 +168,7 @@ public sealed class InstallTests : IClassFixture<GalleryInstall>, IDisposable
             Assert.Equal("Apache-2.0", license.Value);
 
             string[] tags = Get("tags").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            foreach (string tag in new[] { "PSModule", "PSEdition_Core", "PSIncludes_Function", "Windows", "Linux", "MacOS" })
+            foreach (string tag in new[] { "PSModule", "PSEdition_Core", "PSIncludes_Function", "Windows", "Linux" })
             {
                 Assert.Contains(tag, tags);
             }
