@@ -7,7 +7,7 @@
 # (packaging/New-GalleryNuspec.ps1) makes it. Needs no network beyond NuGet restore.
 #
 # Native libraries: the provider package carries runtimes/<rid>/native/<library> for every RID it
-# has. This machine builds its own RID; more come from prebuilt libraries laid out as
+# has. This machine builds its own RID (and win-x64 on Linux x86_64); more come from prebuilt libraries laid out as
 #   $IDLE_EC_NATIVE_ARTIFACTS/<rid>/native/<library>
 # (rid: win-x64, linux-x64, linux-arm64, osx-x64, osx-arm64), which replace a locally built one.
 # IDLE_EC_REQUIRE_RIDS="win-x64 linux-x64 ..." fails the run unless each of those RIDs is packed.
@@ -25,7 +25,8 @@ command -v unzip >/dev/null 2>&1 || die "'unzip' is required to check the packag
 bash scripts/check-version.sh
 version=$(tr -d ' \t\r\n' <VERSION)
 
-bash scripts/build.sh
+# The manifests' tags promise Windows: build the win-x64 library too, installing what that needs.
+IDLE_EC_BUILD_WINDOWS=${IDLE_EC_BUILD_WINDOWS:-1} bash scripts/build.sh
 
 provider=IdLE.Provider.EntraConnectSync
 steps=IdLE.Steps.EntraConnectSync
