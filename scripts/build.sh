@@ -58,6 +58,23 @@ cp pwsh/IdLE.Provider.EntraConnectSync/*.ps[dm]1 "$provider/"
 cp out/obj/interop/IdLE.EntraConnect.Interop.dll "$provider/"
 cp "target/$profile/$lib" "$provider/runtimes/$rid/native/$lib"
 
+# The Windows x64 library too, cross-built on Linux x86_64 with Debian's packages
+# (scripts/build-windows.sh, always a release build). IDLE_EC_BUILD_WINDOWS: 1 installs those
+# packages when missing (scripts/package.sh asks for this: the manifests' tags promise Windows);
+# auto (the default, e.g. for the demo) builds it only when they are already installed; 0 skips it.
+windows=${IDLE_EC_BUILD_WINDOWS:-auto}
+if [ "$rid" != win-x64 ] && [ "$windows" != 0 ]; then
+    if { [ "$windows" = auto ] && [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] && bash scripts/bootstrap-windows.sh --check; } ||
+        { [ "$windows" != auto ] && bash scripts/build-windows.sh --possible; }; then
+        echo "[build] native core (release, win-x64, cross-built)"
+        bash scripts/build-windows.sh >/dev/null
+        mkdir -p "$provider/runtimes/win-x64/native"
+        cp out/native/win-x64/native/idle_entraconnect.dll "$provider/runtimes/win-x64/native/"
+    elif [ "$windows" != auto ]; then
+        echo "build: warning: cannot cross-build win-x64 here (needs Linux x86_64 with Debian's mingw-w64 and rustc)" >&2
+    fi
+fi
+
 if [ -d pwsh/IdLE.Steps.EntraConnectSync ]; then
     mkdir -p "$modules/IdLE.Steps.EntraConnectSync"
     cp pwsh/IdLE.Steps.EntraConnectSync/*.ps[dm]1 "$modules/IdLE.Steps.EntraConnectSync/"

@@ -7,7 +7,7 @@
 # Install-PSResource IdLE.Steps.EntraConnectSync pulls in the provider (tests/pester does so).
 #
 # Native libraries: the provider package carries runtimes/<rid>/native/<library> for every RID it
-# has. This machine builds its own RID; more come from prebuilt libraries laid out as
+# has. This machine builds its own RID (and win-x64 on Linux x86_64); more come from prebuilt libraries laid out as
 #   $IDLE_EC_NATIVE_ARTIFACTS/<rid>/native/<library>
 # (rid: win-x64, linux-x64, linux-arm64, osx-x64, osx-arm64), which replace a locally built one.
 # IDLE_EC_REQUIRE_RIDS="win-x64 linux-x64 ..." fails the run unless each of those RIDs is packed.
@@ -25,7 +25,8 @@ command -v unzip >/dev/null 2>&1 || die "'unzip' is required to check the packag
 bash scripts/check-version.sh
 version=$(tr -d ' \t\r\n' <VERSION)
 
-bash scripts/build.sh
+# The manifests' tags promise Windows: build the win-x64 library too, installing what that needs.
+IDLE_EC_BUILD_WINDOWS=${IDLE_EC_BUILD_WINDOWS:-1} bash scripts/build.sh
 
 provider=IdLE.Provider.EntraConnectSync
 steps=IdLE.Steps.EntraConnectSync
@@ -46,9 +47,8 @@ native_name() { # the library's file name for a RID
 }
 known_rids="win-x64 linux-x64 linux-arm64 osx-x64 osx-arm64"
 
-# The RIDs the provider package must carry, or the run fails. HOOK (issue 21): add here the RIDs
-# the provider manifest's tags promise (Windows -> win-x64, ...), so a package that names a
-# platform it has no library for never leaves this script.
+# The RIDs the provider package must carry, or the run fails (IDLE_EC_REQUIRE_RIDS); the RIDs the
+# manifests' tags promise are checked on the finished packages by check_promised_runtimes below.
 required_rids() {
     echo "${IDLE_EC_REQUIRE_RIDS:-}"
 }
@@ -102,8 +102,35 @@ HOME="$scratch" XDG_DATA_HOME="$scratch/.local/share" XDG_CONFIG_HOME="$scratch/
     -ModulesRoot "$staged" -RepositoryPath "$gallery" -Version "$version" ||
     die "Publish-PSResource failed"
 
+# The platforms a package's tags promise (the Gallery's Windows / Linux / MacOS filters) must be
+# runtimes the provider package carries: Windows needs win-x64, Linux linux-x64, MacOS osx-x64
+# and osx-arm64. Reads the tags from the package's own nuspec, however it was made. The step pack
+# has no library of its own; it runs on the provider's, so its promises are checked against that.
+check_promised_runtimes() { # <nupkg whose tags promise> <module> <provider nupkg>
+    local tags tag rids rid lib entries rc=0
+    tags=$(unzip -p "$1" "$2.nuspec" | tr -d '\r\n' | sed -n 's#.*<tags>\([^<]*\)</tags>.*#\1#p')
+    entries=$(unzip -Z1 "$3")
+    for tag in $tags; do
+        case "$(printf '%s' "$tag" | tr '[:upper:]' '[:lower:]')" in
+            windows) rids="win-x64" ;;
+            linux) rids="linux-x64" ;;
+            macos) rids="osx-x64 osx-arm64" ;;
+            *) continue ;;
+        esac
+        for rid in $rids; do
+            lib=$(native_name "$rid")
+            if ! printf '%s\n' "$entries" | grep -qx "runtimes/$rid/native/$lib"; then
+                echo "package: $(basename "$1") is tagged $tag, but $(basename "$3") has no runtimes/$rid/native/$lib" >&2
+                rc=1
+            fi
+        done
+    done
+    return $rc
+}
+
 # Check each package: the module's files at the root, the nuspec, and only NuGet's own
-# packaging artefacts besides ([Content_Types].xml, _rels/, package/).
+# packaging artefacts besides ([Content_Types].xml, _rels/, package/); and the runtimes its tags
+# promise.
 status=0
 for module in "$provider" "$steps"; do
     nupkg="$gallery/$module.$version.nupkg"
@@ -120,6 +147,7 @@ for module in "$provider" "$steps"; do
         echo "package: $nupkg has unexpected packaging entries: $extras" >&2
         status=1
     fi
+    check_promised_runtimes "$nupkg" "$module" "$gallery/$provider.$version.nupkg" || status=1
 done
 [ "$status" -eq 0 ] || die "package check failed"
 

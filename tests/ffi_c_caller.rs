@@ -10,7 +10,8 @@ use idle_entraconnect::ffi::strings::idle_ec_string_free;
 use idle_entraconnect::ffi::version::*;
 use idle_entraconnect::ffi::wait::*;
 use serde_json::Value;
-use std::ffi::{c_char, c_void, CStr, CString};
+use std::ffi::{c_void, CStr, CString};
+use std::os::raw::c_char;
 use std::ptr::{null, null_mut};
 
 /// What a scripted callback answers, and what it saw.

@@ -154,7 +154,7 @@ fn evidence(pre: Option<&Obs>, post: &[Obs]) -> bool {
         .and_then(|p| p.next)
         .or_else(|| post.iter().find_map(|o| o.next))
     {
-        if post.iter().any(|o| o.next.is_some_and(|v| v > r)) {
+        if post.iter().any(|o| matches!(o.next, Some(v) if v > r)) {
             return true;
         }
     }
@@ -162,7 +162,7 @@ fn evidence(pre: Option<&Obs>, post: &[Obs]) -> bool {
         .and_then(|p| p.history)
         .or_else(|| post.iter().find_map(|o| o.history))
     {
-        if post.iter().any(|o| o.history.is_some_and(|v| v != r)) {
+        if post.iter().any(|o| matches!(o.history, Some(v) if v != r)) {
             return true;
         }
     }
@@ -172,7 +172,9 @@ fn evidence(pre: Option<&Obs>, post: &[Obs]) -> bool {
 fn next_moved(pre: Option<&Obs>, post: &[Obs]) -> bool {
     pre.and_then(|p| p.next)
         .or_else(|| post.iter().find_map(|o| o.next))
-        .is_some_and(|r| post.iter().any(|o| o.next.is_some_and(|v| v > r)))
+        .map_or(false, |r| {
+            post.iter().any(|o| matches!(o.next, Some(v) if v > r))
+        })
 }
 
 struct Outcome {
@@ -368,7 +370,7 @@ proptest! {
             .filter(|(_, e)| **e == EventType::DirectorySyncWaiting).map(|(i, _)| i).collect();
         prop_assert!(waiting.len() <= 1);
         if let Some(first_poll) = events.iter().position(|e| *e == EventType::DirectorySyncPoll) {
-            prop_assert!(waiting.first().is_some_and(|w| *w < first_poll));
+            prop_assert!(matches!(waiting.first(), Some(w) if *w < first_poll));
         }
     }
 

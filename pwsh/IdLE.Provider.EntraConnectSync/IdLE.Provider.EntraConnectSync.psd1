@@ -21,7 +21,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @(
-                'IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Provider', 'Windows', 'Linux', 'MacOS',
+                'IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Provider', 'Windows', 'Linux',
                 # The Gallery's discovery tags (Find-PSResource -CommandName reads them); Publish-PSResource
                 # copies Tags, it does not derive these. A Pester test checks they match the exports.
                 'PSEdition_Core', 'PSIncludes_Function', 'PSFunction_New-IdleEntraConnectDirectorySyncProvider', 'PSCommand_New-IdleEntraConnectDirectorySyncProvider')

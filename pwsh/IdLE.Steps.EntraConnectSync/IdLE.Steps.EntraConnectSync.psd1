@@ -24,7 +24,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @(
-                'IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Step', 'Windows', 'Linux', 'MacOS',
+                'IdLE', 'IdentityLifecycle', 'EntraConnect', 'ADSync', 'AzureADConnect', 'DirectorySync', 'EntraID', 'Step', 'Windows', 'Linux',
                 # The Gallery's discovery tags (Find-PSResource -CommandName reads them); Publish-PSResource
                 # copies Tags, it does not derive these. A Pester test checks they match the exports.
                 'PSEdition_Core', 'PSIncludes_Function', 'PSFunction_Invoke-IdleStepTriggerDirectorySync', 'PSCommand_Invoke-IdleStepTriggerDirectorySync', 'PSFunction_Get-IdleStepMetadataCatalog', 'PSCommand_Get-IdleStepMetadataCatalog')

@@ -109,8 +109,9 @@ pub fn parse_start_output(output: &[Value]) -> Result<StartAccepted, Failure> {
     for item in &items {
         match item {
             Value::Object(_) => {
-                let Some(result) = prop(item, "Result") else {
-                    continue;
+                let result = match prop(item, "Result") {
+                    Some(result) => result,
+                    None => continue,
                 };
                 return match read_result(result, 0) {
                     ResultValue::Success => Ok(StartAccepted {

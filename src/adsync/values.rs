@@ -447,7 +447,7 @@ impl<'a> Cursor<'a> {
     /// One or more digits, as a string slice.
     fn digits(&mut self) -> Option<&'a str> {
         let start = self.pos;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+        while matches!(self.peek(), Some(b) if b.is_ascii_digit()) {
             self.pos += 1;
         }
         (self.pos > start).then(|| std::str::from_utf8(&self.bytes[start..self.pos]).ok())?

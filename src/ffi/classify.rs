@@ -8,7 +8,7 @@ use super::strings::{read_str, write_out};
 use crate::adsync::classify;
 use crate::failure::{Failure, FailureClass};
 use crate::session::RemoteError;
-use std::ffi::c_char;
+use std::os::raw::c_char;
 
 /// Classifies errors into one failure.
 ///

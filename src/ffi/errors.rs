@@ -4,7 +4,7 @@
 use super::status::idle_ec_status;
 use super::strings::write_out;
 use crate::failure::{Failure, FailureClass};
-use std::ffi::c_char;
+use std::os::raw::c_char;
 
 /// The failure JSON written when a panic was caught.
 pub(crate) fn panic_failure_json(message: &str) -> String {

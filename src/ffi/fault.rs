@@ -4,7 +4,7 @@
 use super::guard::status_boundary_reporting;
 use super::status::idle_ec_status;
 use super::strings::write_out;
-use std::ffi::c_char;
+use std::os::raw::c_char;
 
 /// Panics inside the panic boundary. With a non-NULL `out_json`, the internal-error JSON is
 /// written there. Test builds only.

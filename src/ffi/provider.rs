@@ -12,7 +12,7 @@ use crate::adsync::values::UtcTime;
 use crate::failure::{Failure, FailureClass};
 use crate::provider;
 use serde::Deserialize;
-use std::ffi::c_char;
+use std::os::raw::c_char;
 
 /// A provider: the settings for operations against one kind of Entra Connect server.
 ///
@@ -149,12 +149,15 @@ unsafe fn run_operation(
                 return idle_ec_status::NullArgument;
             }
             *out_json = std::ptr::null_mut();
-            let Some(provider) = provider.as_ref() else {
-                emit(
-                    out_json,
-                    argument_failure(idle_ec_status::NullArgument, "provider"),
-                );
-                return idle_ec_status::NullArgument;
+            let provider = match provider.as_ref() {
+                Some(provider) => provider,
+                None => {
+                    emit(
+                        out_json,
+                        argument_failure(idle_ec_status::NullArgument, "provider"),
+                    );
+                    return idle_ec_status::NullArgument;
+                }
             };
             let mut session = match CallbackSession::from_table(session, provider.max_answer_bytes)
             {

@@ -10,7 +10,8 @@ use crate::failure::{Failure, FailureClass};
 use crate::session::{Answer, RemoteSession};
 use serde_json::{Map, Value};
 use std::cell::Cell;
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_void, CString};
+use std::os::raw::c_char;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Default cap on one callback answer: far above any real ADSync answer, far below what would
@@ -143,8 +144,9 @@ pub unsafe extern "C" fn idle_ec_sink_write(
         if sink.is_null() {
             return idle_ec_status::NullArgument;
         }
-        let Some(buffer) = active_sink(sink) else {
-            return idle_ec_status::InvalidArgument;
+        let buffer = match active_sink(sink) {
+            Some(buffer) => buffer,
+            None => return idle_ec_status::InvalidArgument,
         };
         // SAFETY: the active sink lives on the stack of the running `invoke`, on this thread.
         let sink = &mut *buffer;

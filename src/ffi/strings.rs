@@ -3,7 +3,8 @@
 
 use super::guard::value_boundary;
 use super::status::idle_ec_status;
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{CStr, CString};
+use std::os::raw::c_char;
 
 /// Copies a NUL-terminated UTF-8 input string.
 ///

@@ -1,7 +1,7 @@
 //! Version and ABI handshake.
 
 use super::guard::value_boundary;
-use std::ffi::c_char;
+use std::os::raw::c_char;
 
 /// The ABI version implemented by this library. A caller built for another value must refuse to
 /// use the library. Bumped on any incompatible change to a signature, a struct layout, a status

@@ -6,7 +6,7 @@ use super::guard::{status_boundary_reporting, value_boundary};
 use super::status::idle_ec_status;
 use super::strings::{read_str, write_out};
 use crate::wait::WaitMachine;
-use std::ffi::c_char;
+use std::os::raw::c_char;
 
 /// A wait machine for one trigger-and-wait.
 ///
@@ -92,12 +92,15 @@ pub unsafe extern "C" fn idle_ec_wait_handle(
                 return idle_ec_status::NullArgument;
             }
             *out_decision_json = std::ptr::null_mut();
-            let Some(wait) = wait.as_mut() else {
-                write_out(
-                    out_decision_json,
-                    argument_failure(idle_ec_status::NullArgument, "wait"),
-                );
-                return idle_ec_status::NullArgument;
+            let wait = match wait.as_mut() {
+                Some(wait) => wait,
+                None => {
+                    write_out(
+                        out_decision_json,
+                        argument_failure(idle_ec_status::NullArgument, "wait"),
+                    );
+                    return idle_ec_status::NullArgument;
+                }
             };
             let input = match read_str(input_json) {
                 Ok(i) => i,

@@ -229,8 +229,9 @@ fn read_seconds(
     min: u32,
     max: u32,
 ) -> Result<Option<u32>, Failure> {
-    let Some(v) = lenient::get(object, key) else {
-        return Ok(None);
+    let v = match lenient::get(object, key) {
+        Some(v) => v,
+        None => return Ok(None),
     };
     let n = lenient::as_whole_number(v).ok_or_else(|| {
         invalid(format!(

@@ -383,10 +383,7 @@ impl WaitMachine {
         // idle must be confirmed by a second consecutive idle read with unchanged run history,
         // because the server drops out of busy between run profiles.
         if self.in_progress_seen || self.history_changed {
-            if pending
-                .as_ref()
-                .is_some_and(|p| same_run_history(p, &obs.marks))
-            {
+            if matches!(&pending, Some(p) if same_run_history(p, &obs.marks)) {
                 return self.done(false, events);
             }
             self.pending_idle = Some(obs.marks.clone());

@@ -14,27 +14,60 @@ public static class NativeLibraryLocator
     public const string OverrideVariable = "IDLE_ENTRACONNECT_NATIVE_PATH";
 
     /// <summary>The runtime identifier the module ships a library for, for this OS and process architecture.</summary>
-    public static string RuntimeIdentifier
+    public static string RuntimeIdentifier => ForThisProcess().RuntimeIdentifier;
+
+    /// <summary>The native library's file name on this OS.</summary>
+    public static string LibraryFileName => ForThisProcess().FileName;
+
+    /// <summary>
+    /// The folder (<c>runtimes/&lt;RuntimeIdentifier&gt;/native/</c>) and file name of the native
+    /// library for a platform: a pure function of the OS, the process architecture and, on Linux,
+    /// whether the C library is musl. Public so that every combination can be tested on any one
+    /// machine.
+    /// </summary>
+    /// <remarks>
+    /// musl (Alpine) cannot load the glibc build: it gets its own RID (<c>linux-musl-x64</c>), which
+    /// the package does not ship, so the load fails naming it instead of with a loader error. An OS
+    /// the module knows nothing of is named by <paramref name="os"/>'s own name, in lower case.
+    /// </remarks>
+    public static NativeLibraryChoice Choose(OSPlatform os, Architecture architecture, bool isMusl)
     {
-        get
+        string prefix;
+        string fileName;
+        if (os == OSPlatform.Windows)
         {
-            // musl (Alpine) cannot load the glibc build: it gets its own RID, which the package
-            // does not ship, so the load fails naming it instead of with a loader error.
-            string os = OperatingSystem.IsWindows() ? "win"
-                : OperatingSystem.IsMacOS() ? "osx"
-                : OperatingSystem.IsLinux() && IsMusl() ? "linux-musl"
-                : OperatingSystem.IsLinux() ? "linux"
-                : RuntimeInformation.OSDescription;
-            string arch = RuntimeInformation.ProcessArchitecture switch
-            {
-                Architecture.X64 => "x64",
-                Architecture.Arm64 => "arm64",
-                Architecture.X86 => "x86",
-                Architecture.Arm => "arm",
-                var other => other.ToString().ToLowerInvariant(),
-            };
-            return os + "-" + arch;
+            prefix = "win";
+            fileName = "idle_entraconnect.dll";
         }
+        else if (os == OSPlatform.OSX)
+        {
+            prefix = "osx";
+            fileName = "libidle_entraconnect.dylib";
+        }
+        else
+        {
+            prefix = os == OSPlatform.Linux ? (isMusl ? "linux-musl" : "linux") : os.ToString().ToLowerInvariant();
+            fileName = "libidle_entraconnect.so";
+        }
+        string arch = architecture switch
+        {
+            Architecture.X64 => "x64",
+            Architecture.Arm64 => "arm64",
+            Architecture.X86 => "x86",
+            Architecture.Arm => "arm",
+            var other => other.ToString().ToLowerInvariant(),
+        };
+        return new NativeLibraryChoice(prefix + "-" + arch, fileName);
+    }
+
+    private static NativeLibraryChoice ForThisProcess()
+    {
+        OSPlatform os = OperatingSystem.IsWindows() ? OSPlatform.Windows
+            : OperatingSystem.IsMacOS() ? OSPlatform.OSX
+            : OperatingSystem.IsLinux() ? OSPlatform.Linux
+            : OperatingSystem.IsFreeBSD() ? OSPlatform.FreeBSD
+            : OSPlatform.Create(RuntimeInformation.OSDescription);
+        return Choose(os, RuntimeInformation.ProcessArchitecture, OperatingSystem.IsLinux() && IsMusl());
     }
 
     /// <summary>
@@ -47,12 +80,6 @@ public static class NativeLibraryLocator
         return rid.Contains("musl", StringComparison.OrdinalIgnoreCase)
             || rid.StartsWith("alpine", StringComparison.OrdinalIgnoreCase);
     }
-
-    /// <summary>The native library's file name on this OS.</summary>
-    public static string LibraryFileName =>
-        OperatingSystem.IsWindows() ? "idle_entraconnect.dll"
-        : OperatingSystem.IsMacOS() ? "libidle_entraconnect.dylib"
-        : "libidle_entraconnect.so";
 
     /// <summary>The folder the module ships in (the folder holding this assembly).</summary>
     public static string ModuleDirectory =>
@@ -100,4 +127,26 @@ public static class NativeLibraryLocator
                 $"The IdLE Entra Connect native library at '{path}' could not be loaded for platform '{rid}': {e.Message}", e);
         }
     }
+}
+
+/// <summary>Where the native library for one platform lives under the module folder.</summary>
+public sealed class NativeLibraryChoice
+{
+    internal NativeLibraryChoice(string runtimeIdentifier, string fileName)
+    {
+        RuntimeIdentifier = runtimeIdentifier;
+        FileName = fileName;
+    }
+
+    /// <summary>The runtime identifier, the folder name under <c>runtimes/</c> (<c>win-x64</c>, <c>linux-musl-arm64</c>, ...).</summary>
+    public string RuntimeIdentifier { get; }
+
+    /// <summary>The library's file name in <c>runtimes/&lt;RuntimeIdentifier&gt;/native/</c>.</summary>
+    public string FileName { get; }
+
+    /// <summary>The library's path relative to the module folder, with '/' separators.</summary>
+    public string RelativePath => "runtimes/" + RuntimeIdentifier + "/native/" + FileName;
+
+    /// <inheritdoc />
+    public override string ToString() => RelativePath;
 }
