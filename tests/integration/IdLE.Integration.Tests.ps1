@@ -185,6 +185,22 @@ Describe 'The real IdLE engine (<IdleLabel>) with IdLE.Steps.EntraConnectSync' -
         }
     }
 
+    Context 'The example host''s broker (examples/broker)' {
+        It 'passes IdLE''s data-only check on Providers and opens the session on first use' -Skip:$NoIdle {
+            . ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'examples', 'broker', 'New-ExampleAuthSessionBroker.ps1'))
+            Reset-ADSyncSimulator -StatePath $script:StatePath @FastServer
+            $broker = New-ExampleAuthSessionBroker -SessionFactory @{ EntraConnect = { New-SimulatorAuthSession } }
+            try {
+                $run = Invoke-Workflow -WorkflowPath $script:TriggerWorkflow -Providers @{ DirectorySync = $script:Provider; AuthSessionBroker = $broker }
+                $run.Result.Status | Should -Be 'Completed'
+                $broker.Sessions.Keys | Should -Be @('EntraConnect')
+            }
+            finally {
+                $broker.Dispose()
+            }
+        }
+    }
+
     Context 'Choosing the handler explicitly (docs/install.md)' {
         It 'runs this pack''s handler when Providers.StepRegistry names it module-qualified' -Skip:$NoIdle {
             Reset-ADSyncSimulator -StatePath $script:StatePath @FastServer
