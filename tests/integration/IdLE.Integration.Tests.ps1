@@ -15,6 +15,8 @@ BeforeDiscovery {
     $IdleLabel = if ($NoIdle) { 'IdLE not found: set IDLE_EC_IDLE_PATH or install IdLE, tests skipped' } else { "IdLE $($idle.Version)" }
     # IdLE's own step pack, for the tests of the unsupported combination.
     $NoIdleDirectorySync = $NoIdle -or -not (Get-Module -ListAvailable -Name IdLE.Steps.DirectorySync)
+    # IdLE's own pure-PowerShell provider, which exports the same function name as ours.
+    $NoIdleProvider = $NoIdle -or -not (Get-Module -ListAvailable -Name IdLE.Provider.DirectorySync.EntraConnect)
 }
 
 Describe 'The real IdLE engine (<IdleLabel>) with IdLE.Steps.EntraConnectSync' -Tag 'Integration' -ForEach @(@{ IdleLabel = $IdleLabel }) {
@@ -220,6 +222,27 @@ Describe 'The real IdLE engine (<IdleLabel>) with IdLE.Steps.EntraConnectSync' -
             }
             { New-IdlePlan -WorkflowPath $script:TriggerWorkflow -Request (New-IdleEcRequest) -Providers $providers } |
                 Should -Throw -ExpectedMessage '*DuplicateStepTypeMetadata*'
+        }
+    }
+
+    Context 'IdLE''s own provider module loaded too' {
+        It 'the module-qualified name still creates this provider' -Skip:$NoIdleProvider {
+            Import-Module -Name IdLE.Provider.DirectorySync.EntraConnect -ErrorAction Stop
+            try {
+                # Both export New-IdleEntraConnectDirectorySyncProvider; the last import wins the plain name.
+                (Get-Command -Name New-IdleEntraConnectDirectorySyncProvider).ModuleName | Should -Be 'IdLE.Provider.DirectorySync.EntraConnect'
+                $provider = IdLE.Provider.EntraConnectSync\New-IdleEntraConnectDirectorySyncProvider
+                try {
+                    $provider.PSObject.TypeNames[0] | Should -Be 'IdLE.Provider.EntraConnectSync'
+                }
+                finally {
+                    $provider.Dispose()
+                }
+            }
+            finally {
+                Remove-Module -Name IdLE.Provider.DirectorySync.EntraConnect -ErrorAction SilentlyContinue
+            }
+            (Get-Command -Name New-IdleEntraConnectDirectorySyncProvider).ModuleName | Should -Be 'IdLE.Provider.EntraConnectSync'
         }
     }
 
