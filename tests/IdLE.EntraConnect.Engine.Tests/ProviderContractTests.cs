@@ -5,7 +5,7 @@ using Xunit;
 
 namespace IdLE.EntraConnect.Engine.Tests;
 
-/// <summary>The provider object as IdLE's engine sees it (IDLE-CONTRACT.md).</summary>
+/// <summary>The provider object as IdLE's engine sees it (docs/provider.md, "Contracts and capabilities").</summary>
 public class ProviderContractTests
 {
     [Fact]

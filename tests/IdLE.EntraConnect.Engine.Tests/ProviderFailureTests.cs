@@ -5,7 +5,7 @@ using Xunit;
 namespace IdLE.EntraConnect.Engine.Tests;
 
 /// <summary>
-/// Every failure class, raised by a session with the real server texts (ADSYNC.md), thrown or only
+/// Every failure class, raised by a session with the real server texts (docs/adsync.md), thrown or only
 /// written, live or after a PSSerializer round trip as remoting delivers it.
 /// </summary>
 public class ProviderFailureTests
