@@ -42,14 +42,26 @@ function Initialize-IdleEcIntegrationModules {
     are simply found on PSModulePath) and Simulator.
     #>
     $repo = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
+    # In order: a folder named by the runner; the packages the Pester runner already unpacked in
+    # this process (TestHelpers.ps1); packages named explicitly; whatever PSModulePath has; the
+    # packages scripts/package.sh made.
     $root = $null
+    $packages = $null
     if (-not [string]::IsNullOrWhiteSpace($env:IDLE_EC_MODULES)) {
         $root = [System.IO.Path]::GetFullPath($env:IDLE_EC_MODULES)
-        Add-IdleEcModulePath -Path $root
+    }
+    elseif (-not [string]::IsNullOrWhiteSpace($env:IDLE_EC_INSTALLED_ROOT) -and [System.IO.Directory]::Exists($env:IDLE_EC_INSTALLED_ROOT)) {
+        $root = $env:IDLE_EC_INSTALLED_ROOT
+    }
+    elseif (-not [string]::IsNullOrWhiteSpace($env:IDLE_EC_PACKAGES)) {
+        $packages = [System.IO.Path]::GetFullPath($env:IDLE_EC_PACKAGES)
     }
     elseif (-not (Get-Module -ListAvailable -Name IdLE.Steps.EntraConnectSync)) {
-        # Not installed: unpack the Gallery packages as Install-PSResource lays them out.
-        $packages = if ([string]::IsNullOrWhiteSpace($env:IDLE_EC_PACKAGES)) { [System.IO.Path]::Combine($repo, 'out', 'gallery') } else { $env:IDLE_EC_PACKAGES }
+        $packages = [System.IO.Path]::Combine($repo, 'out', 'gallery')
+    }
+    if ($null -ne $packages) {
+        # Unpack the Gallery packages as Install-PSResource lays them out, once per process (the
+        # Pester runner removes IDLE_EC_INSTALLED_ROOT at the end).
         if (-not [System.IO.Directory]::Exists($packages)) {
             throw "IdLE.Steps.EntraConnectSync is not on PSModulePath and there are no packages at '$packages'. Install the modules, run scripts/package.sh, or set IDLE_EC_MODULES."
         }
@@ -57,8 +69,9 @@ function Initialize-IdleEcIntegrationModules {
         $root = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'idle-ec-integration-' + [guid]::NewGuid().ToString('N'))
         $null = [System.IO.Directory]::CreateDirectory($root)
         Install-IdleEcTestPackage -PackagePath $packages -Root $root
-        Add-IdleEcModulePath -Path $root
+        $env:IDLE_EC_INSTALLED_ROOT = $root
     }
+    if ($null -ne $root) { Add-IdleEcModulePath -Path $root }
     $simulator = if (-not [string]::IsNullOrWhiteSpace($env:IDLE_EC_SIMULATOR)) { $env:IDLE_EC_SIMULATOR } else { [System.IO.Path]::Combine($repo, 'out', 'modules', 'IdLE.EntraConnect.Simulator') }
     if (-not [System.IO.Directory]::Exists($simulator)) {
         throw "The simulator module is not at '$simulator'. Run scripts/build.sh or set IDLE_EC_SIMULATOR."
