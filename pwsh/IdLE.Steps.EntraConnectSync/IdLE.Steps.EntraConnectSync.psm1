@@ -44,6 +44,10 @@ function Get-IdleStepMetadataCatalog {
     planning. Each entry gives the capabilities the step needs from the host's providers and the
     keys its With block accepts. The data comes from StepMetadataCatalog.psd1.
 
+    When IdLE's own step pack IdLE.Steps.DirectorySync is loaded in the same session (it defines
+    the same step type), it fails with IdLE.DirectorySync.StepPackConflict, saying to remove one
+    of the two packs: IdLE's planner would refuse the duplicate step type anyway.
+
     .OUTPUTS
     System.Collections.Hashtable
 

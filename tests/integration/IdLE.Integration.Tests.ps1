@@ -270,6 +270,25 @@ Describe 'The real IdLE engine (<IdleLabel>) with IdLE.Steps.EntraConnectSync' -
             $plan.Steps[0].Type | Should -Be 'IdLE.Step.TriggerDirectorySync'
         }
 
+        It 'this pack''s handler, registered module-qualified and reached after planning, runs and warns' -Skip:$NoIdleDirectorySync {
+            Reset-ADSyncSimulator -StatePath $script:StatePath @FastServer
+            $providers = New-Providers -Extra @{
+                StepRegistry = @{ 'IdLE.Step.TriggerDirectorySync' = 'IdLE.Steps.EntraConnectSync\Invoke-IdleStepTriggerDirectorySync' }
+            }
+            $plan = New-IdlePlan -WorkflowPath $script:TriggerWorkflow -Request (New-IdleEcRequest) -Providers $providers
+            Import-Module -Name IdLE.Steps.DirectorySync -ErrorAction Stop
+            try {
+                $warnings = $null
+                $result = Invoke-IdlePlan -Plan $plan -Providers $providers -WarningVariable warnings -WarningAction SilentlyContinue
+            }
+            finally {
+                Remove-Module -Name IdLE.Steps.DirectorySync -ErrorAction SilentlyContinue
+            }
+            $result.Status | Should -Be 'Completed'
+            $result.Steps[0].Data.started | Should -BeTrue
+            @($warnings | Where-Object { "$_" -match 'Remove-Module IdLE\.Steps\.DirectorySync' }).Count | Should -Be 1
+        }
+
         It 'importing this pack into a session that has IdLE''s pack fails with what to do' -Skip:$NoIdleDirectorySync {
             # A fresh runspace (same process, same PSModulePath) that loaded IdLE's pack first.
             $runspace = [runspacefactory]::CreateRunspace([initialsessionstate]::CreateDefault2())
