@@ -6,11 +6,13 @@ Example IdLE host: plans and runs a joiner workflow that triggers an Entra Conne
 .DESCRIPTION
 Shows the host's side of the Entra Connect directory sync provider:
 
-1. imports IdLE, the provider module and the step pack;
+1. imports IdLE, the provider module and the step pack (not IdLE's own IdLE.Steps.DirectorySync,
+   which defines the same step type: one of the two packs per session);
 2. builds an AuthSessionBroker whose session 'EntraConnect' is opened on first use over the
    chosen transport (JEA by default, WinRM or SSH);
-3. plans the workflow with Providers @{ DirectorySync = <provider>; AuthSessionBroker = <broker> }
-   and runs it;
+3. builds the request with New-IdleRequest (IdLE 0.9.5 and later) or New-IdleLifecycleRequest
+   (IdLE 0.9.1 to 0.9.4), plans the workflow with
+   Providers @{ DirectorySync = <provider>; AuthSessionBroker = <broker> } and runs it;
 4. disposes the broker (which removes the PSSession) and the provider, also on failure.
 
 Nothing here logs or stores the credential: it goes from the parameter to New-PSSession.
@@ -29,6 +31,9 @@ For SSH: the account to log on as.
 
 .PARAMETER KeyFilePath
 For SSH: the private key file.
+
+.PARAMETER Port
+For SSH: the port, if not 22.
 
 .PARAMETER WorkflowPath
 The workflow; examples/workflows/joiner-with-sync.psd1 by default.
@@ -61,6 +66,10 @@ param(
     [string] $KeyFilePath,
 
     [Parameter()]
+    [ValidateRange(1, 65535)]
+    [int] $Port = 22,
+
+    [Parameter()]
     [string] $WorkflowPath = ([System.IO.Path]::Combine($PSScriptRoot, 'workflows', 'joiner-with-sync.psd1'))
 )
 
@@ -90,7 +99,7 @@ $factory = switch ($Transport) {
         if ([string]::IsNullOrEmpty($UserName) -or [string]::IsNullOrEmpty($KeyFilePath)) {
             throw [System.ArgumentException]::new('The SSH transport needs -UserName and -KeyFilePath.')
         }
-        { New-EntraConnectSshAuthSession -HostName $ComputerName -UserName $UserName -KeyFilePath $KeyFilePath }
+        { New-EntraConnectSshAuthSession -HostName $ComputerName -UserName $UserName -KeyFilePath $KeyFilePath -Port $Port }
     }
 }
 
@@ -103,7 +112,9 @@ try {
         AuthSessionBroker = $broker
     }
 
-    $request = New-IdleLifecycleRequest -LifecycleEvent 'Joiner' -Actor ([System.Environment]::UserName) -CorrelationId ([guid]::NewGuid().ToString()) -IdentityKeys @{
+    # IdLE 0.9.5 renamed the request factory; both take these parameters.
+    $requestFactory = if (Get-Command -Name New-IdleRequest -Module IdLE -ErrorAction Ignore) { 'New-IdleRequest' } else { 'New-IdleLifecycleRequest' }
+    $request = & $requestFactory -LifecycleEvent 'Joiner' -Actor ([System.Environment]::UserName) -CorrelationId ([guid]::NewGuid().ToString()) -IdentityKeys @{
         EmployeeId = '12345'
     }
 

@@ -1,5 +1,5 @@
 //! The provider operations against a scripted session: what is sent, and how every answer shape
-//! and error text from `ADSYNC.md` ends.
+//! and error text from `docs/adsync.md` ends.
 
 use idle_entraconnect::adsync::{SyncState, TimeSpan, UtcTime};
 use idle_entraconnect::failure::{Failure, FailureClass};

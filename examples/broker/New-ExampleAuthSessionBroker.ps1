@@ -18,6 +18,10 @@ function New-ExampleAuthSessionBroker {
       null or a hashtable; this example does not use them.
     - Dispose(): disposes every AuthSession the broker created.
 
+    The factories are kept inside the AcquireAuthSession method (a closure), not in a property:
+    IdLE refuses a Providers table that holds script blocks as data (it walks hashtables, arrays
+    and note properties, including the broker's), so the broker's note properties hold data only.
+
     The factories are the host's code (script blocks written by the host, not data from a
     workflow or a request); each returns an AuthSession, e.g. New-EntraConnectJeaAuthSession.
     Credentials stay inside the factories; the broker never sees or logs them.
@@ -49,10 +53,11 @@ function New-ExampleAuthSessionBroker {
         }
     }
 
+    $factories = $SessionFactory.Clone()
     $broker = [pscustomobject]@{
-        PSTypeName = 'IdLE.Example.AuthSessionBroker'
-        Factories  = $SessionFactory.Clone()
-        Sessions   = @{}
+        PSTypeName   = 'IdLE.Example.AuthSessionBroker'
+        SessionNames = [string[]] @($SessionFactory.Keys)
+        Sessions     = @{}
     }
 
     $broker.PSObject.Members.Add([psscriptmethod]::new('AcquireAuthSession', {
@@ -60,10 +65,10 @@ function New-ExampleAuthSessionBroker {
                     [string] $Name,
                     [object] $Options
                 )
-                if ([string]::IsNullOrWhiteSpace($Name) -or -not $this.Factories.ContainsKey($Name)) {
+                if ([string]::IsNullOrWhiteSpace($Name) -or -not $factories.ContainsKey($Name)) {
                     throw [System.ArgumentException]::new(
                         "The AuthSessionBroker has no session named '$Name'. Known names: " +
-                        (@($this.Factories.Keys) -join ', ') + '.')
+                        ($this.SessionNames -join ', ') + '.')
                 }
                 if ($null -ne $Options -and $Options -isnot [hashtable]) {
                     throw [System.ArgumentException]::new('AuthSessionOptions must be a hashtable (data only) or null.')
@@ -91,14 +96,14 @@ function New-ExampleAuthSessionBroker {
                     $this.Sessions.Remove($Name)
                 }
 
-                $created = & $this.Factories[$Name]
+                $created = & $factories[$Name]
                 if ($null -eq $created -or $null -eq $created.PSObject.Methods['InvokeCommand']) {
                     throw [System.InvalidOperationException]::new(
                         "The factory for AuthSession '$Name' did not return an object with an InvokeCommand method.")
                 }
                 $this.Sessions[$Name] = $created
                 return $created
-            }))
+            }.GetNewClosure()))   # $factories stays inside the method
 
     $broker.PSObject.Members.Add([psscriptmethod]::new('Dispose', {
                 foreach ($name in @($this.Sessions.Keys)) {

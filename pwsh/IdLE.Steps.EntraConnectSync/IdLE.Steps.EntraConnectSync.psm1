@@ -7,6 +7,32 @@ $script:StepMetadataCatalog = [IdLE.EntraConnect.Interop.DataFile]::Read(
 
 $script:StepType = 'IdLE.Step.TriggerDirectorySync'
 $script:ProgressActivityId = 0x1D1E
+# IdLE's own step pack defines the same step type. IdLE's planner merges the catalogs of every
+# loaded IdLE.Steps.* module and refuses a step type defined twice (DuplicateStepTypeMetadata),
+# so a session uses this pack or IdLE's, never both (docs/install.md).
+$script:ConflictingStepPack = 'IdLE.Steps.DirectorySync'
+
+function Get-StepPackConflict {
+    # Returns $null, or an ErrorRecord saying what to do when IdLE's own DirectorySync step pack
+    # is loaded in this session (also as a nested module, as IdLE 0.9.0 loads it).
+    try {
+        $loaded = @(Microsoft.PowerShell.Core\Get-Module -Name $script:ConflictingStepPack -All)
+    }
+    catch [System.Management.Automation.CommandNotFoundException] {
+        # A runspace without Get-Module cannot have imported the other pack by name either.
+        return $null
+    }
+    if ($loaded.Count -eq 0) { return $null }
+    $versions = [System.Collections.Generic.List[string]]::new()
+    foreach ($module in $loaded) { $versions.Add([string] $module.Version) }
+    $versions = $versions -join ', '
+    $message = "IdLE's own step pack $($script:ConflictingStepPack) ($versions) is loaded in this session. It defines the same step type as IdLE.Steps.EntraConnectSync, $($script:StepType), and IdLE's planner refuses a step type defined by two loaded packs (DuplicateStepTypeMetadata). " +
+        "Load one of the two packs per session: to use this one, do not import $($script:ConflictingStepPack) in the host (run 'Remove-Module $($script:ConflictingStepPack)' in this session; with IdLE 0.9.0, whose IdLE module loads it itself, use IdLE 0.9.1 or later). Workflows keep the step type $($script:StepType) unchanged. " +
+        "To use IdLE's step instead, run 'Remove-Module IdLE.Steps.EntraConnectSync'."
+    return [IdLE.EntraConnect.Interop.DirectorySyncException]::FromFailure(@{
+            class = 'InvalidInput'; errorId = 'IdLE.DirectorySync.StepPackConflict'; category = 'ResourceExists'; transient = $false; message = $message
+        }).ErrorRecord
+}
 
 function Get-IdleStepMetadataCatalog {
     <#
@@ -17,6 +43,10 @@ function Get-IdleStepMetadataCatalog {
     IdLE discovers step packs by module name (IdLE.Steps.*) and calls this function while
     planning. Each entry gives the capabilities the step needs from the host's providers and the
     keys its With block accepts. The data comes from StepMetadataCatalog.psd1.
+
+    When IdLE's own step pack IdLE.Steps.DirectorySync is loaded in the same session (it defines
+    the same step type), it fails with IdLE.DirectorySync.StepPackConflict, saying to remove one
+    of the two packs: IdLE's planner would refuse the duplicate step type anyway.
 
     .OUTPUTS
     System.Collections.Hashtable
@@ -29,6 +59,12 @@ function Get-IdleStepMetadataCatalog {
     [CmdletBinding()]
     [OutputType([hashtable])]
     param()
+
+    # IdLE's planner calls this while it merges the loaded packs' catalogs: with IdLE's own
+    # DirectorySync pack loaded too, planning would fail on the duplicate step type anyway, so
+    # fail here first with what to do.
+    $conflict = Get-StepPackConflict
+    if ($null -ne $conflict) { $PSCmdlet.ThrowTerminatingError($conflict) }
 
     # A deep copy, so a caller changing the result cannot change what later callers see.
     $copy = @{}
@@ -274,6 +310,11 @@ function Invoke-IdleStepTriggerDirectorySync {
         [object] $Step
     )
 
+    # Reached only when the host registered this handler by its module-qualified name: the run
+    # works, but planning with both packs loaded does not.
+    $conflict = Get-StepPackConflict
+    if ($null -ne $conflict) { $PSCmdlet.WriteWarning($conflict.Exception.Message) }
+
     $stepName = [string] $Step.Name
     $stepType = if ($Step.PSObject.Properties['Type'] -or ($Step -is [System.Collections.IDictionary] -and $Step.Contains('Type'))) { [string] $Step.Type } else { $script:StepType }
     $with = if ($Step -is [System.Collections.IDictionary]) { $Step['With'] } elseif ($Step.PSObject.Properties['With']) { $Step.With } else { $null }
@@ -468,5 +509,9 @@ function Invoke-IdleStepTriggerDirectorySync {
         $machine.Dispose()
     }
 }
+
+# Importing this pack beside IdLE's own DirectorySync pack would only fail later, at planning.
+$importConflict = Get-StepPackConflict
+if ($null -ne $importConflict) { throw $importConflict }
 
 Export-ModuleMember -Function 'Invoke-IdleStepTriggerDirectorySync', 'Get-IdleStepMetadataCatalog'

@@ -1,7 +1,7 @@
 //! Sorting the errors an ADSync command raised into one failure class, with a message the user
 //! can act on.
 //!
-//! The rules match the real texts in `ADSYNC.md` and stay tolerant where the text is unverified.
+//! The rules match the real texts in `docs/adsync.md` and stay tolerant where the text is unverified.
 //! The user message never repeats server text wholesale (it may name the busy connector or the
 //! missing command, both identifiers); the server's words go, trimmed, into `remote_message`.
 

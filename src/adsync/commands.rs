@@ -1,7 +1,7 @@
 //! The ADSync commands this product sends, and the policy types they take.
 //!
 //! Only these four commands are ever invoked, always by name with data-only parameters, so a
-//! least-privilege JEA endpoint can expose exactly them (see `ADSYNC.md`).
+//! least-privilege JEA endpoint can expose exactly them (see `docs/adsync.md`).
 
 use crate::adsync::text::one_line;
 use crate::adsync::values::enum_name;

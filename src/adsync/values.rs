@@ -2,7 +2,7 @@
 //!
 //! The same property reaches us in several shapes depending on the path it took (live object,
 //! remoting's deserialized property bag, `ConvertTo-Json` in PowerShell 7, Windows PowerShell
-//! 5.1's JSON, .NET XML serialization); see `ADSYNC.md`. Each reader accepts all of them and
+//! 5.1's JSON, .NET XML serialization); see `docs/adsync.md`. Each reader accepts all of them and
 //! answers `None` for anything it cannot read, so that a surprising shape degrades to "unknown"
 //! instead of failing the whole operation. None of them panics on any input.
 

@@ -1,5 +1,5 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.5.0' }
-# Every failure class, raised by sessions with the real server texts (ADSYNC.md): thrown, written
+# Every failure class, raised by sessions with the real server texts (docs/adsync.md): thrown, written
 # as non-terminating errors, or returned as error records (live or after a remoting round trip).
 
 BeforeDiscovery {

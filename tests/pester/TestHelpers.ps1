@@ -290,7 +290,7 @@ function Get-TestFailure {
 }
 
 function Get-AdSyncText {
-    <# .SYNOPSIS The server's own words (ADSYNC.md), as the real ADSync cmdlets and remoting raise them. #>
+    <# .SYNOPSIS The server's own words (docs/adsync.md), as the real ADSync cmdlets and remoting raise them. #>
     param([Parameter(Mandatory)] [ValidateSet('Busy', 'NoRights', 'WinRmDenied', 'NotRecognized', 'TransportDown')] [string] $Name)
     $texts = @{
         Busy          = "System.InvalidOperationException: Connector: contoso.onmicrosoft.com - AAD is busy.`r`n   at Microsoft.IdentityManagement.PowerShell.Cmdlet.StartADSyncSyncCycle.ProcessRecord()"
