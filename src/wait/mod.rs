@@ -178,11 +178,13 @@ pub use config::{
     DEFAULT_TIMEOUT_SECONDS, MAX_POLL_INTERVAL_SECONDS, MAX_TIMEOUT_SECONDS,
 };
 pub use decision::{
-    Action, Decision, Evidence, FailOutcome, PollReason, Progress, WaitOutcome, Warning,
-    WarningCode,
+    Action, Decision, Evidence, FailOutcome, PollReason, Progress, RunHistoryStatus, RunsPurpose,
+    WaitOutcome, Warning, WarningCode,
 };
 pub use events::{Event, EventType};
-pub use input::{failure_from_json, Input, TriggerResult};
-pub use machine::{WaitMachine, CONFIRM_DELAY_MS, MAX_CONSECUTIVE_POLL_FAILURES};
+pub use input::{failure_from_json, Input, RunsRead, TriggerResult};
+pub use machine::{
+    WaitMachine, CONFIRM_DELAY_MS, MAX_CONSECUTIVE_POLL_FAILURES, MAX_RUN_HISTORY_EVIDENCE_READS,
+};
 pub use observation::{CycleState, Observation, ServerMarks};
 pub use server_time::{parse_server_time, parse_server_time_text, ServerTime};
