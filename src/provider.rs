@@ -329,6 +329,96 @@ mod tests {
         assert_eq!(r.scheduler().sync_cycle_in_progress, Some(true));
     }
 
+    fn history() -> Vec<Value> {
+        // Newest first; the second entry is the reference taken before the trigger.
+        vec![
+            json!({"RunHistoryId": "B", "ConnectorName": "aad", "RunProfileName": "Export",
+                   "Result": "completed-export-errors", "IsRunComplete": true,
+                   "StartDate": "2026-01-01T01:00:10Z", "EndDate": "2026-01-01T01:00:12Z",
+                   "RunStepResults": [{"StepNumber": 1, "ExportAdd": 1, "ExportFailure": 3}]}),
+            json!({"RunHistoryId": "A", "ConnectorName": "ad", "RunProfileName": "Export",
+                   "Result": "success", "IsRunComplete": true,
+                   "StartDate": "2026-01-01T00:30:00Z", "EndDate": "2026-01-01T00:30:02Z"}),
+        ]
+    }
+
+    #[test]
+    fn runs_reference_sends_one_and_returns_no_runs() {
+        let mut s = Canned::new(history()[1..].to_vec(), vec![]);
+        let r = get_sync_cycle_runs(&mut s, &Value::Null).unwrap();
+        assert_eq!(
+            s.calls,
+            vec![(
+                "Get-ADSyncRunProfileResult".to_owned(),
+                json!({"NumberRequested": 1}).as_object().unwrap().clone()
+            )]
+        );
+        assert!(r.runs.is_empty());
+        assert_eq!(
+            r.to_json()["Reference"],
+            json!({"RunHistoryId": "a", "StartDate": "2026-01-01T00:30:00Z"})
+        );
+        // An empty history is a reference too: every later entry is newer.
+        let mut s = Canned::new(vec![], vec![]);
+        let r = get_sync_cycle_runs(&mut s, &Value::Null).unwrap();
+        assert_eq!(
+            r.to_json()["Reference"],
+            json!({"RunHistoryId": null, "StartDate": null})
+        );
+    }
+
+    #[test]
+    fn runs_since_a_reference_are_listed_with_counts_and_summary() {
+        let mut s = Canned::new(history(), vec![]);
+        let since = json!({"RunHistoryId": "a", "StartDate": "2026-01-01T00:30:00Z"});
+        let r = get_sync_cycle_runs(&mut s, &since).unwrap();
+        assert_eq!(
+            Value::Object(s.calls[0].1.clone()),
+            json!({"NumberRequested": 50, "RunStepDetails": true})
+        );
+        let j = r.to_json();
+        assert_eq!(j["Runs"].as_array().unwrap().len(), 1);
+        assert_eq!(j["Runs"][0]["ConnectorName"], "aad");
+        assert_eq!(j["Runs"][0]["ResultClass"], "CompletedWithErrors");
+        assert_eq!(
+            j["Runs"][0]["Counts"],
+            json!({"adds": 1, "exportErrors": 3})
+        );
+        assert_eq!(j["Summary"][0]["connector"], "aad");
+        assert_eq!(j["Summary"][0]["exportErrors"], 3);
+        assert_eq!(j["Reference"]["RunHistoryId"], "b");
+        assert_eq!(j["Since"], since);
+        assert_eq!(j["Truncated"], false);
+        // A server time as Since works too (the runs that started after it).
+        let mut s = Canned::new(history(), vec![]);
+        let r = get_sync_cycle_runs(&mut s, &json!("2026-01-01T00:45:00Z")).unwrap();
+        assert_eq!(r.runs.len(), 1);
+    }
+
+    #[test]
+    fn runs_failures_are_classified_and_bad_since_is_refused_before_sending() {
+        let mut s = Canned::new(history(), vec![]);
+        let f = get_sync_cycle_runs(&mut s, &json!(42)).unwrap_err();
+        assert_eq!(f.class, FailureClass::InvalidInput);
+        assert!(f.message.contains("Since"), "{}", f.message);
+        assert!(s.calls.is_empty());
+
+        let mut s = Canned::new(vec![json!({"Unrelated": true})], vec![]);
+        let f = get_sync_cycle_runs(&mut s, &Value::Null).unwrap_err();
+        assert_eq!(f.class, FailureClass::UnexpectedResponse);
+
+        let mut s = Canned::new(
+            vec![],
+            vec![RemoteError {
+                message: "The term 'Get-ADSyncRunProfileResult' is not recognized as the name of a cmdlet, function, script file, or operable program.".into(),
+                terminating: true,
+                ..RemoteError::default()
+            }],
+        );
+        let f = get_sync_cycle_runs(&mut s, &Value::Null).unwrap_err();
+        assert_eq!(f.class, FailureClass::AdSyncUnavailable);
+    }
+
     #[test]
     fn session_failure_passes_through_unchanged() {
         let f = Failure::new(FailureClass::RemoteExecutionFailed, "callback failed");

@@ -760,6 +760,299 @@ mod tests {
         assert_eq!(runs[1].started_since(trigger.add_millis(1)), Some(false));
     }
 
+    /// Every documented result, in the shapes a run reaches the core: live (the interop layer's
+    /// JSON of the cmdlet's object), deserialized by remoting (steps flattened to their type
+    /// name at the default depth), `ConvertTo-Json` in PowerShell 7 (depth 2: the step's error
+    /// lists become text) and in Windows PowerShell 5.1 (`/Date(ms)/`, wrapped lists).
+    fn shapes(result: &str) -> Vec<(&'static str, Value)> {
+        let errors = |n: usize| {
+            format!(
+                "<synchronization-errors>{}</synchronization-errors>",
+                "<export-error cs-guid=\"{1}\"><error-type>x</error-type></export-error>".repeat(n)
+            )
+        };
+        let step = json!({"StepNumber": 1, "StepResult": result, "StageAdd": 1, "StageUpdate": 2,
+            "StageDelete": 0, "StageNoChange": 10, "StageFailure": 0, "ExportAdd": 4,
+            "ExportUpdate": 5, "ExportDelete": 6, "ExportFailure": 3,
+            "SyncErrors": {"SyncErrorsXml": errors(3)},
+            "ConnectorDiscoveryErrors": {"ConnectorDiscoveryErrorsXml": "<discovery-errors><discovery-error/></discovery-errors>"},
+            "ConnectorConnectionInformationXml": "<connection-info/>"});
+        let base = json!({"RunHistoryId": "6D1F0A0E-1C2B-4F3A-9E8D-7C6B5A493827",
+            "ConnectorId": "x", "ConnectorName": "contoso.onmicrosoft.com - AAD",
+            "RunProfileName": "Export", "RunNumber": 7, "Username": "NT SERVICE\\ADSync",
+            "IsRunComplete": true, "Result": result, "CurrentStepNumber": 1, "TotalSteps": 1,
+            "StartDate": "2026-01-01T01:00:00.0000000Z", "EndDate": "2026-01-01T01:00:05.0000000Z"});
+        let with = |mut v: Value, key: &str, value: Value| {
+            v[key] = value;
+            v
+        };
+        let mut ps7_step = step.clone();
+        ps7_step["SyncErrors"] =
+            json!("Microsoft.IdentityManagement.PowerShell.ObjectModel.SyncErrors");
+        ps7_step["ConnectorDiscoveryErrors"] =
+            json!("Microsoft.IdentityManagement.PowerShell.ObjectModel.ConnectorDiscoveryErrors");
+        let ps51 = with(
+            with(
+                with(
+                    base.clone(),
+                    "StartDate",
+                    json!("\\/Date(1767229200000)\\/"),
+                ),
+                "EndDate",
+                json!({"value": "\\/Date(1767229205000)\\/", "DisplayHint": 2}),
+            ),
+            "IsRunComplete",
+            json!("True"),
+        );
+        vec![
+            (
+                "live",
+                with(base.clone(), "RunStepResults", json!([step.clone()])),
+            ),
+            (
+                "deserialized",
+                with(
+                    base.clone(),
+                    "RunStepResults",
+                    json!(["Microsoft.IdentityManagement.PowerShell.ObjectModel.RunStepResult"]),
+                ),
+            ),
+            ("json-ps7", with(base, "RunStepResults", json!([ps7_step]))),
+            (
+                "json-ps51",
+                with(ps51, "RunStepResults", json!({"value": [step], "Count": 1})),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_result_in_every_shape() {
+        for result in [
+            "success",
+            "completed-export-errors",
+            "completed-sync-errors",
+            "completed-transient-objects",
+            "completed-export-warnings",
+            "stopped-server-down",
+            "stopped-error-limit",
+            "stopped-extension-dll-exception",
+            "no-start-connection",
+        ] {
+            for (shape, value) in shapes(result) {
+                let runs = RunProfileResult::from_output(&[value]);
+                assert_eq!(runs.len(), 1, "{result} {shape}");
+                let run = &runs[0];
+                let what = format!("{result} {shape}");
+                assert_eq!(run.result.as_deref(), Some(result), "{what}");
+                assert_eq!(run.outcome(), RunOutcome::from_result(result), "{what}");
+                assert_eq!(run.is_run_complete, Some(true), "{what}");
+                assert_eq!(
+                    run.start_date.map(UtcTime::to_iso).as_deref(),
+                    Some("2026-01-01T01:00:00Z"),
+                    "{what}"
+                );
+                assert_eq!(
+                    run.end_date.map(UtcTime::to_iso).as_deref(),
+                    Some("2026-01-01T01:00:05Z"),
+                    "{what}"
+                );
+                let counts = run.counts();
+                match shape {
+                    "deserialized" => {
+                        assert!(run.steps.is_empty(), "{what}");
+                        assert_eq!(counts, RunCounts::default(), "{what}");
+                    }
+                    _ => {
+                        assert_eq!(counts.adds, Some(5), "{what}");
+                        assert_eq!(counts.updates, Some(7), "{what}");
+                        assert_eq!(counts.deletes, Some(6), "{what}");
+                        assert_eq!(counts.export_errors, Some(3), "{what}");
+                        let lists = if shape == "json-ps7" { None } else { Some(3) };
+                        assert_eq!(counts.sync_errors, lists, "{what}");
+                        assert_eq!(counts.discovery_errors, lists.map(|_| 1), "{what}");
+                    }
+                }
+                // What the provider writes reads back the same.
+                let again = RunProfileResult::from_object(&run.to_json());
+                assert_eq!(&again, run, "{what}");
+                assert_eq!(run.to_json()["ResultClass"], run.outcome().as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn classes_order_and_severity() {
+        use RunOutcome as O;
+        assert!(O::Stopped > O::CompletedWithErrors && O::NotStarted > O::CompletedWithErrors);
+        assert_eq!(O::Stopped.severity(), "High");
+        assert_eq!(O::NotStarted.severity(), "High");
+        assert_eq!(O::CompletedWithErrors.severity(), "Medium");
+        assert_eq!(O::CompletedWithWarnings.severity(), "Low");
+        assert_eq!(O::Success.severity(), "None");
+        assert!(O::Stopped.did_not_complete() && O::NotStarted.did_not_complete());
+        assert!(!O::CompletedWithErrors.did_not_complete());
+        assert!(!O::Success.is_problem() && !O::InProgress.is_problem());
+        assert!(O::ALL.iter().filter(|o| o.is_problem()).count() == 5);
+        let mut sorted = O::ALL.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, O::ALL.to_vec());
+    }
+
+    #[test]
+    fn error_lists_count_their_entries() {
+        assert_eq!(xml_child_count(""), Some(0));
+        assert_eq!(xml_child_count("<e/>"), Some(0));
+        assert_eq!(
+            xml_child_count("<?xml version=\"1.0\"?><e><!-- c --><a x=\"1\"><b/></a><a/></e>"),
+            Some(2)
+        );
+        assert_eq!(xml_child_count("<e><![CDATA[<a>]]><a></a></e>"), Some(1));
+        assert_eq!(xml_child_count("Microsoft.Something"), None);
+        assert_eq!(xml_child_count("<e><a"), None);
+        let step = RunStepResult::from_object(&json!({"SyncErrors": [1, 2],
+            "ConnectorDiscoveryErrors": "<d><x/></d>", "StageAdd": -1, "ExportFailure": "4"}));
+        assert_eq!(step.sync_errors, Some(2));
+        assert_eq!(step.discovery_errors, Some(1));
+        assert_eq!(step.counter("StageAdd"), None);
+        assert_eq!(step.counter("ExportFailure"), Some(4));
+        let step =
+            RunStepResult::from_object(&json!({"SyncErrorCount": 5, "DiscoveryErrorCount": 0}));
+        assert_eq!(
+            (step.sync_errors, step.discovery_errors),
+            (Some(5), Some(0))
+        );
+    }
+
+    fn run(
+        id: &str,
+        connector: &str,
+        profile: &str,
+        result: &str,
+        start_s: i64,
+    ) -> RunProfileResult {
+        RunProfileResult {
+            run_history_id: Some(id.to_owned()),
+            connector_name: Some(connector.to_owned()),
+            run_profile_name: Some(profile.to_owned()),
+            result: Some(result.to_owned()),
+            is_run_complete: Some(true),
+            start_date: Some(UtcTime::from_unix_millis(
+                1_767_225_600_000 + start_s * 1000,
+            )),
+            ..RunProfileResult::default()
+        }
+    }
+
+    #[test]
+    fn entries_newer_than_a_reference() {
+        // Newest first, as the cmdlet lists them.
+        let history = vec![
+            run("c", "ad", "Export", "success", 30),
+            run("b", "aad", "Export", "completed-export-errors", 20),
+            run("a", "ad", "Delta Import", "success", 10),
+            run("z", "ad", "Export", "success", 0),
+        ];
+        let ids = |v: Vec<&RunProfileResult>| {
+            v.iter()
+                .map(|r| r.run_history_id.clone().unwrap())
+                .collect::<Vec<_>>()
+        };
+        let by_id = RunReference::of_newest(&history[3..]);
+        let (newer, reached) = by_id.newer_entries(&history);
+        assert_eq!(
+            (ids(newer), reached),
+            (vec!["c".into(), "b".into(), "a".into()], true)
+        );
+        // The reference's entry is gone (purged, or beyond the window): by start time.
+        let gone = RunReference {
+            run_history_id: Some("y".into()),
+            start_date: history[2].start_date,
+        };
+        let (newer, reached) = gone.newer_entries(&history);
+        assert_eq!((ids(newer), reached), (vec!["c".into(), "b".into()], true));
+        let older = RunReference {
+            run_history_id: Some("y".into()),
+            start_date: Some(UtcTime::from_unix_millis(0)),
+        };
+        assert_eq!(
+            older.newer_entries(&history),
+            (history.iter().collect(), false)
+        );
+        // An empty history before the trigger: everything is newer.
+        let empty = RunReference::of_newest(&[]);
+        assert_eq!(empty, RunReference::default());
+        assert_eq!(empty.newer_entries(&history).0.len(), 4);
+        assert!(by_id.newer_entries(&[]).0.is_empty());
+    }
+
+    #[test]
+    fn references_read_back() {
+        let r = RunReference {
+            run_history_id: Some("abc".into()),
+            start_date: Some(UtcTime::from_unix_millis(1_767_225_600_000)),
+        };
+        assert_eq!(RunReference::from_value(&r.to_json()), Ok(Some(r)));
+        assert_eq!(RunReference::from_value(&Value::Null), Ok(None));
+        assert_eq!(
+            RunReference::from_value(&json!({})),
+            Ok(Some(RunReference::default()))
+        );
+        let time = RunReference::from_value(&json!("2026-01-01T00:00:00Z"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(time.run_history_id, None);
+        assert!(time.start_date.is_some());
+        for bad in [
+            json!(5),
+            json!("soon"),
+            json!({"RunHistoryId": 5}),
+            json!({"StartDate": "x"}),
+        ] {
+            let e = RunReference::from_value(&bad).expect_err("bad");
+            assert!(e.ends_with('.'), "{e}");
+        }
+    }
+
+    #[test]
+    fn summary_per_connector() {
+        let runs = vec![
+            run("1", "ad", "Delta Import", "success", 0),
+            run("2", "aad", "Delta Import", "success", 1),
+            run("3", "aad", "Export", "completed-export-errors", 3),
+            run("4", "ad", "Export", "stopped-server-down", 4),
+            run(
+                "5",
+                "ad",
+                "Delta Synchronization",
+                "completed-sync-warnings",
+                2,
+            ),
+        ];
+        let summary = ConnectorSummary::summarize(&runs);
+        assert_eq!(summary.len(), 2);
+        assert_eq!(summary[0].connector_name, "ad");
+        assert_eq!(summary[0].outcome, RunOutcome::Stopped);
+        assert_eq!(summary[0].worst_result(), Some("stopped-server-down"));
+        assert_eq!(
+            summary[0]
+                .runs
+                .iter()
+                .map(|r| r.run_profile_name.as_deref().unwrap())
+                .collect::<Vec<_>>(),
+            ["Delta Import", "Delta Synchronization", "Export"]
+        );
+        let j = summary[1].to_json();
+        assert_eq!(j["connector"], "aad");
+        assert_eq!(j["result"], "completed-export-errors");
+        assert_eq!(j["resultClass"], "CompletedWithErrors");
+        assert_eq!(j["severity"], "Medium");
+        assert_eq!(j["runCount"], 2);
+        assert_eq!(j["runs"][1]["runProfile"], "Export");
+        assert_eq!(j["runs"][1]["startUtc"], "2026-01-01T00:00:03Z");
+        assert!(j.get("adds").is_none());
+        assert_eq!(describe_run(&runs[3]), "'ad' Export: stopped-server-down");
+    }
+
     #[test]
     fn junk_is_no_history() {
         assert!(RunProfileResult::from_output(&[]).is_empty());

@@ -446,7 +446,7 @@ impl WaitMachine {
         let grace_over = self.now_ms >= grace_end;
         // A run since the reference proves the cycle ran between two polls: look for one, a
         // bounded number of times, when the read would otherwise complete or keep polling.
-        if self.evidence_read_possible()
+        if self.evidence_read_possible(grace_over)
             && (grace_over || (!suspended && self.now_ms < self.deadline()))
         {
             self.evidence_context = Some((obs.marks.clone(), suspended, grace_over));
@@ -629,8 +629,11 @@ impl WaitMachine {
             && !self.run_history_failed
     }
 
-    fn evidence_read_possible(&self) -> bool {
-        self.run_history_active() && self.evidence_reads < MAX_RUN_HISTORY_EVIDENCE_READS
+    /// One evidence read is kept for the end of the start-grace window, where it also serves as
+    /// the summary read of a `StartNotObserved` completion.
+    fn evidence_read_possible(&self, grace_over: bool) -> bool {
+        let left = MAX_RUN_HISTORY_EVIDENCE_READS.saturating_sub(self.evidence_reads);
+        self.run_history_active() && (left > 1 || (grace_over && left > 0))
     }
 
     fn ask_runs(&mut self, purpose: RunsPurpose, events: Vec<Event>) -> Decision {
