@@ -132,8 +132,12 @@ pub struct RunStepResult {
     pub step_result: Option<String>,
     /// The values of [`STEP_COUNTERS`], in that order.
     pub counters: [Option<i64>; 13],
-    /// The errors listed in `SyncErrors.SyncErrorsXml` (or a `SyncErrorCount` number).
+    /// The errors listed in `SyncErrors.SyncErrorsXml` other than `export-error` entries (or
+    /// a `SyncErrorCount` number).
     pub sync_errors: Option<i64>,
+    /// The `export-error` entries of `SyncErrors.SyncErrorsXml` (or an `ExportErrorCount`
+    /// number): the export errors when the server gives no `ExportFailure` counter.
+    pub export_error_entries: Option<i64>,
     /// The errors listed in `ConnectorDiscoveryErrors.ConnectorDiscoveryErrorsXml` (or a
     /// `DiscoveryErrorCount` number).
     pub discovery_errors: Option<i64>,
@@ -153,6 +157,7 @@ impl RunStepResult {
         for (slot, name) in counters.iter_mut().zip(STEP_COUNTERS.iter()) {
             *slot = prop(object, name).and_then(count);
         }
+        let sync_list = prop(object, "SyncErrors").and_then(|v| error_list(v, "SyncErrorsXml"));
         RunStepResult {
             step_number: prop(object, "StepNumber").and_then(integer),
             step_result: prop(object, "StepResult")
@@ -160,14 +165,18 @@ impl RunStepResult {
                 .map(|s| one_line(s, MAX_NAME_CHARS).to_ascii_lowercase())
                 .filter(|s| !s.is_empty()),
             counters,
-            sync_errors: prop(object, "SyncErrorCount").and_then(count).or_else(|| {
-                prop(object, "SyncErrors").and_then(|v| error_list(v, "SyncErrorsXml"))
-            }),
+            sync_errors: prop(object, "SyncErrorCount")
+                .and_then(count)
+                .or_else(|| sync_list.map(|(others, _)| others)),
+            export_error_entries: prop(object, "ExportErrorCount")
+                .and_then(count)
+                .or_else(|| sync_list.and_then(|(_, exports)| exports)),
             discovery_errors: prop(object, "DiscoveryErrorCount")
                 .and_then(count)
                 .or_else(|| {
                     prop(object, "ConnectorDiscoveryErrors")
                         .and_then(|v| error_list(v, "ConnectorDiscoveryErrorsXml"))
+                        .map(|(others, exports)| others.saturating_add(exports.unwrap_or(0)))
                 }),
         }
     }
@@ -196,6 +205,9 @@ impl RunStepResult {
         if let Some(v) = self.sync_errors {
             m.insert("SyncErrorCount".into(), json!(v));
         }
+        if let Some(v) = self.export_error_entries {
+            m.insert("ExportErrorCount".into(), json!(v));
+        }
         if let Some(v) = self.discovery_errors {
             m.insert("DiscoveryErrorCount".into(), json!(v));
         }
@@ -208,34 +220,49 @@ fn count(value: &Value) -> Option<i64> {
     integer(value).filter(|n| *n >= 0)
 }
 
-/// How many errors an error-list property holds: a number, a list, the XML text, or an object
+/// How many errors an error-list property holds, as (entries other than `export-error`,
+/// `export-error` entries when the list says): a number, a list, the XML text, or an object
 /// whose `xml_property` holds the XML text.
-fn error_list(value: &Value, xml_property: &str) -> Option<i64> {
+fn error_list(value: &Value, xml_property: &str) -> Option<(i64, Option<i64>)> {
+    let from_xml = |text: &str| {
+        xml_children(text).map(|names| {
+            let exports = names.iter().filter(|n| *n == "export-error").count();
+            (
+                i64::try_from(names.len() - exports).unwrap_or(i64::MAX),
+                Some(i64::try_from(exports).unwrap_or(i64::MAX)),
+            )
+        })
+    };
     match value {
         Value::Null => None,
-        Value::Array(list) => i64::try_from(list.len()).ok(),
-        Value::String(text) => xml_child_count(text),
+        Value::Array(list) => i64::try_from(list.len()).ok().map(|n| (n, None)),
+        Value::String(text) => from_xml(text),
         Value::Object(_) => prop(value, xml_property)
             .and_then(string)
-            .and_then(xml_child_count)
-            .or_else(|| prop(value, "Count").and_then(count)),
-        other => count(other),
+            .and_then(from_xml)
+            .or_else(|| prop(value, "Count").and_then(count).map(|n| (n, None))),
+        other => count(other).map(|n| (n, None)),
     }
 }
 
 /// The number of elements directly under the root element of `xml` (each is one error in
 /// ADSync's error lists). Empty text is no error; text that is not XML is `None`.
 pub fn xml_child_count(xml: &str) -> Option<i64> {
+    xml_children(xml).map(|names| i64::try_from(names.len()).unwrap_or(i64::MAX))
+}
+
+/// The (lower-cased) names of the elements directly under the root element of `xml`.
+fn xml_children(xml: &str) -> Option<Vec<String>> {
     let text = xml.trim();
     if text.is_empty() {
-        return Some(0);
+        return Some(Vec::new());
     }
     if !text.starts_with('<') {
         return None;
     }
     let bytes = text.as_bytes();
     let mut depth: i64 = 0;
-    let mut children: i64 = 0;
+    let mut children: Vec<String> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] != b'<' {
@@ -258,7 +285,11 @@ pub fn xml_child_count(xml: &str) -> Option<i64> {
             depth -= 1;
         } else {
             if depth == 1 {
-                children += 1;
+                let name: String = tag[1..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '/' && *c != '>')
+                    .collect();
+                children.push(name.to_ascii_lowercase());
             }
             if !tag.ends_with("/>") {
                 depth += 1;
@@ -406,7 +437,7 @@ impl RunProfileResult {
                 adds: sum(s.counter("StageAdd"), s.counter("ExportAdd")),
                 updates: sum(s.counter("StageUpdate"), s.counter("ExportUpdate")),
                 deletes: sum(s.counter("StageDelete"), s.counter("ExportDelete")),
-                export_errors: s.counter("ExportFailure"),
+                export_errors: s.counter("ExportFailure").or(s.export_error_entries),
                 sync_errors: s.sync_errors,
                 discovery_errors: s.discovery_errors,
             })
@@ -867,7 +898,8 @@ mod tests {
                         assert_eq!(counts.updates, Some(7), "{what}");
                         assert_eq!(counts.deletes, Some(6), "{what}");
                         assert_eq!(counts.export_errors, Some(3), "{what}");
-                        let lists = if shape == "json-ps7" { None } else { Some(3) };
+                        // The three export-error entries are the export errors, not sync errors.
+                        let lists = if shape == "json-ps7" { None } else { Some(0) };
                         assert_eq!(counts.sync_errors, lists, "{what}");
                         assert_eq!(counts.discovery_errors, lists.map(|_| 1), "{what}");
                     }
@@ -915,6 +947,18 @@ mod tests {
         assert_eq!(step.discovery_errors, Some(1));
         assert_eq!(step.counter("StageAdd"), None);
         assert_eq!(step.counter("ExportFailure"), Some(4));
+        let step = RunStepResult::from_object(&json!({"SyncErrors": {"SyncErrorsXml":
+            "<synchronization-errors><export-error/><Export-Error a='1'></Export-Error><import-error/></synchronization-errors>"}}));
+        assert_eq!(
+            (step.sync_errors, step.export_error_entries),
+            (Some(1), Some(2))
+        );
+        let run = RunProfileResult {
+            steps: vec![step],
+            ..RunProfileResult::default()
+        };
+        assert_eq!(run.counts().export_errors, Some(2));
+        assert_eq!(RunProfileResult::from_object(&run.to_json()), run);
         let step =
             RunStepResult::from_object(&json!({"SyncErrorCount": 5, "DiscoveryErrorCount": 0}));
         assert_eq!(
