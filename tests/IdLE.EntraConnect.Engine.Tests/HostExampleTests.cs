@@ -27,7 +27,7 @@ public class HostExampleTests
 
     private static readonly string[] AdSyncCommands =
     {
-        "Start-ADSyncSyncCycle", "Get-ADSyncScheduler", "Get-ADSyncConnectorRunStatus", "Get-ADSyncRunProfileResult",
+        "Start-ADSyncSyncCycle", "Get-ADSyncScheduler", "Get-ADSyncRunProfileResult",
     };
 
     private static readonly string[] Wrappers =
@@ -140,7 +140,7 @@ public class HostExampleTests
     }
 
     [Fact]
-    public void RoleExposesExactlyTheFourADSyncCommandsWithPolicyTypeDeltaOrInitial()
+    public void RoleExposesExactlyTheThreeADSyncCommandsTheProviderCallsWithTheirParameters()
     {
         Hashtable psrc = DataFile(Psrc);
         var visible = ((object[])psrc["VisibleCmdlets"]!).ToList();
@@ -155,6 +155,14 @@ public class HostExampleTests
         var policy = Assert.IsType<Hashtable>(start["Parameters"]);
         Assert.Equal("PolicyType", policy["Name"]);
         Assert.Equal(new[] { "Delta", "Initial" }, ((object[])policy["ValidateSet"]!).Cast<string>());
+
+        // The run history: the parameters GetSyncCycleRuns sends, and a window of at most 50.
+        var history = (Hashtable)visible.Single(v => v is Hashtable h && (string)h["Name"]! == "Get-ADSyncRunProfileResult");
+        var parameters = ((object[])history["Parameters"]!).Cast<Hashtable>().ToList();
+        Assert.Equal(new[] { "NumberRequested", "RunStepDetails" }, parameters.Select(p => (string)p["Name"]!).OrderBy(n => n));
+        var pattern = new System.Text.RegularExpressions.Regex((string)parameters.Single(p => (string)p["Name"]! == "NumberRequested")["ValidatePattern"]!);
+        Assert.True(pattern.IsMatch("1") && pattern.IsMatch("50") && pattern.IsMatch("17"));
+        Assert.False(pattern.IsMatch("0") || pattern.IsMatch("51") || pattern.IsMatch("100"));
     }
 
     [Fact]
