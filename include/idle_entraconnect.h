@@ -10,7 +10,7 @@
 // Most run-history entries read for one `GetSyncCycleRuns` call (`-NumberRequested`). A delta
 // cycle runs 3 profiles per AD connector plus 3 for the Entra connector, so this covers a cycle
 // of a server with 15 AD connectors; more runs since the reference are reported as truncated.
-#define RUN_HISTORY_WINDOW 50
+#define IDLE_EC_RUN_HISTORY_WINDOW 50
 
 // Longest server text kept in `Failure::remote_message`, in characters.
 #define IDLE_EC_MAX_REMOTE_MESSAGE_CHARS 1000
@@ -57,7 +57,7 @@
 // Most run-history reads per wait spent looking for evidence (on idle reads without other
 // evidence). With the reference read before each trigger and the one read at the end, a wait
 // with one trigger reads the run history at most this plus two times.
-#define MAX_RUN_HISTORY_EVIDENCE_READS 3
+#define IDLE_EC_MAX_RUN_HISTORY_EVIDENCE_READS 3
 
 // Status codes returned by every `idle_ec_*` function that can fail.
 //
