@@ -8,7 +8,9 @@ Imports the built modules, resets a simulated server (state in a file), and runs
 IdLE.Step.TriggerDirectorySync three times as an IdLE host would:
 1. a Delta cycle, waiting until it has really finished;
 2. a server whose cycle starts late (start lag longer than a poll interval): no false completion;
-3. a server already busy with a scheduled cycle: the step waits for it, then triggers its own.
+3. a server already busy with a scheduled cycle: the step waits for it, then triggers its own;
+4. a cycle whose export to Entra ID ends 'completed-export-errors': the step reports it, per
+   connector with the counts, as a warning, and with FailOnRunErrors as a failure.
 Runs in the pwsh that scripts/bootstrap.sh installs (scripts/demo.sh starts it).
 
 .PARAMETER ModuleRoot
@@ -18,7 +20,7 @@ The folder holding the built modules (scripts/build.sh writes out/modules).
 The simulator's state file. Default: a fresh file under out/.
 
 .PARAMETER Scenario
-Which scenarios to run: All (default), Wait, StartLag or Busy.
+Which scenarios to run: All (default), Wait, StartLag, Busy or ExportErrors.
 
 .PARAMETER InRunspace
 Internal: set when the demo runs in the runspace whose progress the outer call prints (output
@@ -28,7 +30,7 @@ redirected to a log or a pipe; on a terminal pwsh draws the progress bar itself)
 param(
     [string] $ModuleRoot,
     [string] $StatePath,
-    [ValidateSet('All', 'Wait', 'StartLag', 'Busy')]
+    [ValidateSet('All', 'Wait', 'StartLag', 'Busy', 'ExportErrors')]
     [string] $Scenario = 'All',
     # Internal: the demo already runs in a runspace whose progress the caller prints.
     [switch] $InRunspace
@@ -101,9 +103,17 @@ function New-DemoContext {
                 $this.Events.Add([pscustomobject]@{ Type = $Type; Message = $Message; Data = $Data })
                 $keys = [string[]] @($Data.Keys)
                 [System.Array]::Sort($keys)
-                $pairs = foreach ($key in $keys) { "$key=$(@($Data[$key]) -join ',')" }
+                # The run summary is a list of tables: shown one connector per line below.
+                $pairs = foreach ($key in $keys) { if ($key -ne 'runSummary') { "$key=$(@($Data[$key]) -join ',')" } }
                 $Host.UI.WriteLine(("  [{0:HH:mm:ss}] {1,-24} {2}" -f [datetime]::Now, $Type, $Message))
                 if ($pairs) { $Host.UI.WriteLine("             $($pairs -join '  ')") }
+                foreach ($connector in @($Data['runSummary'])) {
+                    if ($null -eq $connector) { continue }
+                    $counts = foreach ($name in 'adds', 'updates', 'deletes', 'exportErrors', 'syncErrors', 'discoveryErrors') {
+                        if ($connector.ContainsKey($name)) { "$name=$($connector[$name])" }
+                    }
+                    $Host.UI.WriteLine(("             run summary: {0,-32} {1,-24} {2,-20} {3}" -f $connector['connector'], $connector['result'], $connector['resultClass'], ($counts -join ' ')))
+                }
             }))
     $context.PSObject.Members.Add([psscriptmethod]::new('AcquireAuthSession', {
                 param([string] $Name, [object] $Options)
@@ -164,6 +174,32 @@ if ($Scenario -in 'All', 'Busy') {
                 AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 120
                 WaitForRunningCycle = $true
             }))
+}
+
+if ($Scenario -in 'All', 'ExportErrors') {
+    # The export to Entra ID ends 'completed-export-errors' (3 objects not exported): a cycle that
+    # ran is not a cycle that worked. The step reads the run history since its trigger.
+    Reset-ADSyncSimulator -StatePath $StatePath -StepSeconds 0.5 -GapSeconds 0.2 -StartLagSeconds 0.5 `
+        -RunResult @{ 'contoso.onmicrosoft.com - AAD|Export' = 'completed-export-errors' }
+    $result = Invoke-DemoStep 'A cycle whose export to Entra ID has errors: reported as a warning' @{
+        AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 120
+    }
+    foreach ($warning in @($result.Data.warnings)) { Write-Line "  WARNING ($($warning['code'])): $($warning['message'])" }
+    $runs.Add($result)
+
+    Reset-ADSyncSimulator -StatePath $StatePath -StepSeconds 0.5 -GapSeconds 0.2 -StartLagSeconds 0.5 `
+        -RunResult @{ 'contoso.onmicrosoft.com - AAD|Export' = 'completed-export-errors' }
+    try {
+        $null = Invoke-DemoStep 'The same cycle with FailOnRunErrors = $true: reported as a failure' @{
+            AuthSessionName = 'EntraConnect'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 120
+            FailOnRunErrors = $true
+        }
+        throw 'The step should have failed on the export errors.'
+    }
+    catch [System.Management.Automation.RuntimeException] {
+        if ($_.FullyQualifiedErrorId -notlike 'IdLE.DirectorySync.RunErrors*') { throw }
+        Write-Line "  (the workflow's OnFailure steps would run now; ErrorId $($_.FullyQualifiedErrorId.Split(',')[0]), category $($_.CategoryInfo.Category))"
+    }
 }
 
 Write-Line

@@ -7,6 +7,11 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+// Most run-history entries read for one `GetSyncCycleRuns` call (`-NumberRequested`). A delta
+// cycle runs 3 profiles per AD connector plus 3 for the Entra connector, so this covers a cycle
+// of a server with 15 AD connectors; more runs since the reference are reported as truncated.
+#define IDLE_EC_RUN_HISTORY_WINDOW 50
+
 // Longest server text kept in `Failure::remote_message`, in characters.
 #define IDLE_EC_MAX_REMOTE_MESSAGE_CHARS 1000
 
@@ -48,6 +53,11 @@
 // Upper bound of the delay before the poll that confirms an idle state (the poll interval is
 // used when it is shorter).
 #define IDLE_EC_CONFIRM_DELAY_MS 2000
+
+// Most run-history reads per wait spent looking for evidence (on idle reads without other
+// evidence). With the reference read before each trigger and the one read at the end, a wait
+// with one trigger reads the run history at most this plus two times.
+#define IDLE_EC_MAX_RUN_HISTORY_EVIDENCE_READS 3
 
 // Status codes returned by every `idle_ec_*` function that can fail.
 //
@@ -205,6 +215,29 @@ idle_ec_status idle_ec_provider_start_sync_cycle(const idle_ec_provider *provide
 idle_ec_status idle_ec_provider_get_sync_cycle_state(const idle_ec_provider *provider,
                                                      const idle_ec_session *session,
                                                      char **out_json);
+
+// Reads the run history: runs `Get-ADSyncRunProfileResult` through `session` and returns the
+// runs newer than a reference.
+//
+// `since_json` may be NULL or the JSON `null` (take a reference: `-NumberRequested 1`, no runs
+// returned), a `Reference` object an earlier call returned (`{"RunHistoryId":...,"StartDate":...}`),
+// or a server UTC time as a JSON string; otherwise the call sends `-NumberRequested 50
+// -RunStepDetails`. `session` is called synchronously on this thread, zero or one time, before
+// this function returns. `out_json` may not be NULL; on return it holds NULL or a JSON string to
+// free with [`idle_ec_string_free`]:
+// * `IDLE_EC_STATUS_OK`: `{"Since":...,"Reference":{...},"Runs":[...oldest first...],
+//   "Summary":[...per connector...],"Requested":n,"Truncated":bool}`;
+// * any other status: a failure JSON as for [`idle_ec_provider_start_sync_cycle`]
+//   (`IDLE_EC_STATUS_INVALID_ARGUMENT` for an unreadable `since_json`).
+//
+// Thread-safe for distinct sessions; `provider` is only read.
+//
+// # Safety
+// As for [`idle_ec_provider_start_sync_cycle`]; `since_json` NULL or NUL-terminated.
+idle_ec_status idle_ec_provider_get_sync_cycle_runs(const idle_ec_provider *provider,
+                                                    const char *since_json,
+                                                    const idle_ec_session *session,
+                                                    char **out_json);
 
 // Appends `len` bytes at `data` to the sink's answer.
 //

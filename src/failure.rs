@@ -28,11 +28,17 @@ pub enum FailureClass {
     Cancelled,
     /// A defect inside this library (a caught panic, a broken invariant).
     Internal,
+    /// The cycle ran, but run profiles completed with errors or warnings (`completed-*`, or a
+    /// result not known), and the workflow asked to fail on them (`FailOnRunErrors`).
+    RunErrors,
+    /// The cycle ran, but run profiles did not complete (`stopped-*`, `no-start-*`), and the
+    /// workflow asked to fail on them (`FailOnRunErrors`).
+    RunStopped,
 }
 
 impl FailureClass {
     /// Every class, for tests and documentation tables.
-    pub const ALL: [FailureClass; 10] = [
+    pub const ALL: [FailureClass; 12] = [
         FailureClass::InvalidInput,
         FailureClass::PermissionDenied,
         FailureClass::CycleBusy,
@@ -43,6 +49,8 @@ impl FailureClass {
         FailureClass::Timeout,
         FailureClass::Cancelled,
         FailureClass::Internal,
+        FailureClass::RunErrors,
+        FailureClass::RunStopped,
     ];
 
     /// The stable `ErrorId` of the `ErrorRecord` raised for this class.
@@ -58,6 +66,8 @@ impl FailureClass {
             FailureClass::Timeout => "IdLE.DirectorySync.Timeout",
             FailureClass::Cancelled => "IdLE.DirectorySync.Cancelled",
             FailureClass::Internal => "IdLE.DirectorySync.InternalError",
+            FailureClass::RunErrors => "IdLE.DirectorySync.RunErrors",
+            FailureClass::RunStopped => "IdLE.DirectorySync.RunStopped",
         }
     }
 
@@ -74,6 +84,8 @@ impl FailureClass {
             FailureClass::Timeout => "OperationTimeout",
             FailureClass::Cancelled => "OperationStopped",
             FailureClass::Internal => "NotSpecified",
+            FailureClass::RunErrors => "InvalidResult",
+            FailureClass::RunStopped => "OperationStopped",
         }
     }
 
@@ -149,6 +161,25 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), FailureClass::ALL.len());
+    }
+
+    #[test]
+    fn run_result_classes_have_their_own_ids() {
+        assert_eq!(
+            FailureClass::RunErrors.error_id(),
+            "IdLE.DirectorySync.RunErrors"
+        );
+        assert_eq!(
+            FailureClass::RunStopped.error_id(),
+            "IdLE.DirectorySync.RunStopped"
+        );
+        assert_eq!(FailureClass::RunErrors.error_category(), "InvalidResult");
+        assert_eq!(
+            FailureClass::RunStopped.error_category(),
+            "OperationStopped"
+        );
+        assert!(!FailureClass::RunErrors.is_transient());
+        assert!(!FailureClass::RunStopped.is_transient());
     }
 
     #[test]

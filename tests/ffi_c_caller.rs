@@ -536,3 +536,48 @@ fn status_values_are_stable() {
     assert_eq!(idle_ec_status::Panic as u32, 6);
     assert_eq!(idle_ec_status::OutputTooLarge as u32, 7);
 }
+
+#[test]
+fn runs_round_trip_with_and_without_a_reference() {
+    let p = provider();
+    let answer = r#"{"output":[{"RunHistoryId":"B","ConnectorName":"aad","RunProfileName":"Export",
+        "Result":"completed-export-errors","IsRunComplete":true,"StartDate":"2026-01-01T01:00:10Z",
+        "RunStepResults":[{"ExportFailure":3}]},
+        {"RunHistoryId":"A","ConnectorName":"ad","RunProfileName":"Export","Result":"success",
+        "IsRunComplete":true,"StartDate":"2026-01-01T00:30:00Z"}],"errors":[]}"#;
+    let runs = |since: Option<&str>, s: &mut Script| {
+        let since = since.map(|t| CString::new(t).unwrap());
+        let mut out = null_mut();
+        let status = unsafe {
+            idle_ec_provider_get_sync_cycle_runs(
+                p,
+                since.as_ref().map_or(null(), |c| c.as_ptr()),
+                &table(s),
+                &mut out,
+            )
+        };
+        (status, take(out))
+    };
+    let mut s = script(answer);
+    let (status, json) = runs(None, &mut s);
+    assert_eq!(status, idle_ec_status::Ok, "{json}");
+    assert_eq!(json["Reference"]["RunHistoryId"], "b");
+    assert_eq!(json["Runs"], serde_json::json!([]));
+    assert_eq!(s.calls[0].0, "Get-ADSyncRunProfileResult");
+
+    let mut s = script(answer);
+    let (status, json) = runs(Some(r#"{"RunHistoryId":"a"}"#), &mut s);
+    assert_eq!(status, idle_ec_status::Ok, "{json}");
+    assert_eq!(json["Runs"][0]["Counts"]["exportErrors"], 3);
+    assert_eq!(
+        serde_json::from_str::<Value>(&s.calls[0].1).unwrap(),
+        serde_json::json!({"NumberRequested":50,"RunStepDetails":true})
+    );
+
+    let mut s = script(answer);
+    let (status, json) = runs(Some("{not json"), &mut s);
+    assert_eq!(status, idle_ec_status::InvalidArgument);
+    assert_eq!(json["errorId"], "IdLE.DirectorySync.InvalidArgument");
+    assert!(s.calls.is_empty());
+    unsafe { idle_ec_provider_free(p) };
+}

@@ -107,7 +107,8 @@ fn a_full_wait_in_json() {
         d["result"],
         json!({"started":true,"waited":true,"startObserved":true,"evidence":"InProgressObserved",
                "attempts":2,"triggerAttempts":1,"elapsedMs":31_000,"warnings":[],
-               "lastState":"Idle","stagingMode":false,"policyType":"Delta"})
+               "lastState":"Idle","stagingMode":false,"policyType":"Delta",
+               "runHistory":"NotSupported","runSummary":[]})
     );
     assert_eq!(
         event_types(&d),

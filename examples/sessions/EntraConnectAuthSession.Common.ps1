@@ -73,10 +73,9 @@ function New-EntraConnectAuthSessionObject {
     # The only commands this session runs, each with the parameter names it may receive and,
     # where the values are a closed set, those values. Mirrors examples/jea/IdLE.EntraConnect.psrc.
     $allowed = [ordered]@{
-        'Start-ADSyncSyncCycle'        = @{ PolicyType = @('Delta', 'Initial') }
-        'Get-ADSyncScheduler'          = @{}
-        'Get-ADSyncConnectorRunStatus' = @{}
-        'Get-ADSyncRunProfileResult'   = @{ NumberRequested = $null; ConnectorId = $null }
+        'Start-ADSyncSyncCycle'      = @{ PolicyType = @('Delta', 'Initial') }
+        'Get-ADSyncScheduler'        = @{}
+        'Get-ADSyncRunProfileResult' = @{ NumberRequested = $null; RunStepDetails = $null }
     }
 
     $authSession = [pscustomobject]@{

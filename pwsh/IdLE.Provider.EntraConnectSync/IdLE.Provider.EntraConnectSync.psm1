@@ -24,6 +24,16 @@ function New-IdleEntraConnectDirectorySyncProvider {
     - GetSyncCycleState(AuthSession): runs Get-ADSyncScheduler and returns InProgress, State
       ('Idle', 'InProgress' or 'Unknown') and Details (a hashtable of the scheduler's fields,
       including StagingModeEnabled, SchedulerSuspended and NextSyncCycleStartTimeInUTC).
+    - GetSyncCycleRuns(Since, AuthSession): runs Get-ADSyncRunProfileResult and returns the runs
+      newer than Since. With Since = $null it only takes a reference (-NumberRequested 1) and
+      returns it as Reference (RunHistoryId and StartDate of the newest entry); with a Reference
+      from an earlier call (or a server UTC time) it reads the newest 50 entries
+      (-NumberRequested 50 -RunStepDetails) and returns Runs (oldest first: ConnectorName,
+      RunProfileName, Result, ResultClass, StartDate, EndDate in UTC, Counts with Adds, Updates,
+      Deletes, ExportErrors, SyncErrors and DiscoveryErrors where the server gives them, and
+      RunStepResults), Summary (per connector: worst result and counts), Reference (the newest
+      entry now) and Truncated (more runs since Since than the 50 read). The step
+      IdLE.Step.TriggerDirectorySync uses it when present, to report what the cycle did.
 
     The AuthSession must have an InvokeCommand(CommandName, Parameters) method that runs the named
     command with the hashtable of parameters on the Entra Connect server and returns its output.
@@ -50,6 +60,14 @@ function New-IdleEntraConnectDirectorySyncProvider {
     }
 
     Registers the provider under the alias IdLE's DirectorySync steps use by default.
+
+    .EXAMPLE
+    $reference = $provider.GetSyncCycleRuns($null, $session).Reference
+    $null = $provider.StartSyncCycle('Delta', $session)
+    # ... once the cycle has finished:
+    $provider.GetSyncCycleRuns($reference, $session).Summary
+
+    Lists, per connector, how the runs since the trigger ended.
 
     .EXAMPLE
     $state = $provider.GetSyncCycleState($session)
@@ -103,6 +121,20 @@ function New-IdleEntraConnectDirectorySyncProvider {
                 )
                 try {
                     return $this.Native.GetSyncCycleState($AuthSession)
+                }
+                catch {
+                    throw [IdLE.EntraConnect.Interop.ErrorRecords]::Unwrap($_)
+                }
+            }))
+
+    # Optional for the step: a provider without it still works (no run results are reported).
+    $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleRuns', {
+                param(
+                    [object] $Since,
+                    [object] $AuthSession
+                )
+                try {
+                    return $this.Native.GetSyncCycleRuns($Since, $AuthSession)
                 }
                 catch {
                     throw [IdLE.EntraConnect.Interop.ErrorRecords]::Unwrap($_)

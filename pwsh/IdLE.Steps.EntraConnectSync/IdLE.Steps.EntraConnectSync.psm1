@@ -159,7 +159,7 @@ function Get-WithProblem {
             return "With.AuthSessionOptions must hold data only, at most 16 levels deep: script blocks, script properties and script methods are not allowed."
         }
     }
-    foreach ($flag in 'Wait', 'WaitForRunningCycle') {
+    foreach ($flag in 'Wait', 'WaitForRunningCycle', 'FailOnRunErrors') {
         if ($With.ContainsKey($flag) -and $With[$flag] -isnot [bool] -and $With[$flag] -isnot [switch]) {
             return "With.$flag must be `$true or `$false."
         }
@@ -267,7 +267,19 @@ function Invoke-IdleStepTriggerDirectorySync {
       TimeoutSeconds when that is smaller).
     - WaitForRunningCycle: when the server is busy with another cycle, wait for it to end and
       trigger once more (within TimeoutSeconds) instead of failing. Default $false.
+    - FailOnRunErrors: with Wait, fail (ErrorId IdLE.DirectorySync.RunErrors, or
+      IdLE.DirectorySync.RunStopped when a run stopped or could not start) instead of warning when
+      a run of the cycle ended with a result other than 'success'. Default $false.
     - AuthSessionOptions: a data-only hashtable passed to the host's AuthSessionBroker.
+
+    Run outcome: with Wait and a provider that has GetSyncCycleRuns (this module's provider
+    has), the step reads the run history since a reference taken before the trigger. The
+    DirectorySyncCompleted event and the result's Data carry runSummary (per connector: its
+    runs, results, result classes and the counts the server gives) and runHistory ('Read',
+    'Unavailable', 'NotSupported', 'NotRead'); every run that did not end 'success' adds a
+    warning (RunCompletedWithWarnings, RunCompletedWithErrors, RunStopped, RunNotStarted or
+    RunResultUnknown). A run since the reference is also evidence that the cycle ran, so a cycle
+    that starts and ends between two polls completes without waiting out StartGraceSeconds.
 
     Events (through the context's EventSink): DirectorySyncTriggered, DirectorySyncWaiting,
     DirectorySyncPoll, DirectorySyncCompleted, DirectorySyncFailed. Event data never contains the
@@ -360,10 +372,12 @@ function Invoke-IdleStepTriggerDirectorySync {
             & $invalid "The provider '$alias' has no method '$methodName'; a directory sync provider must implement StartSyncCycle and GetSyncCycleState."
         }
     }
+    # Optional: without it the wait works as before, and no run results are reported.
+    $readsRuns = $null -ne $provider.PSObject.Methods['GetSyncCycleRuns']
 
     # Everything the native machine validates (PolicyType, timings) is checked before any remote work.
-    $configuration = @{ policyType = $with['PolicyType'] }
-    $keys = @{ Wait = 'wait'; TimeoutSeconds = 'timeoutSeconds'; PollIntervalSeconds = 'pollIntervalSeconds'; StartGraceSeconds = 'startGraceSeconds'; WaitForRunningCycle = 'waitForRunningCycle' }
+    $configuration = @{ policyType = $with['PolicyType']; runHistory = $readsRuns }
+    $keys = @{ Wait = 'wait'; TimeoutSeconds = 'timeoutSeconds'; PollIntervalSeconds = 'pollIntervalSeconds'; StartGraceSeconds = 'startGraceSeconds'; WaitForRunningCycle = 'waitForRunningCycle'; FailOnRunErrors = 'failOnRunErrors' }
     foreach ($key in $keys.Keys) {
         if ($with.ContainsKey($key)) { $configuration[$keys[$key]] = $with[$key] }
     }
@@ -455,6 +469,11 @@ function Invoke-IdleStepTriggerDirectorySync {
             $call = if ([string] $decision.action -eq 'trigger') {
                 Get-ProviderObservation -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session `
                     -Kind 'triggered' -ResultKey 'result' -FailedKind 'triggerFailed'
+            }
+            elseif ([string] $decision.action -eq 'readRuns') {
+                # The run history since the machine's reference (none: take the reference).
+                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleRuns' -Arguments @(, $decision.since) -AuthSession $session `
+                    -Kind 'runs' -ResultKey 'runs' -FailedKind 'runsFailed'
             }
             else {
                 # 'poll' and 'readState': read the state through the provider.

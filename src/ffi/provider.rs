@@ -251,3 +251,48 @@ pub unsafe extern "C" fn idle_ec_provider_get_sync_cycle_state(
         to_json_value(provider::get_sync_cycle_state(s)?)
     })
 }
+
+/// Reads the run history: runs `Get-ADSyncRunProfileResult` through `session` and returns the
+/// runs newer than a reference.
+///
+/// `since_json` may be NULL or the JSON `null` (take a reference: `-NumberRequested 1`, no runs
+/// returned), a `Reference` object an earlier call returned (`{"RunHistoryId":...,"StartDate":...}`),
+/// or a server UTC time as a JSON string; otherwise the call sends `-NumberRequested 50
+/// -RunStepDetails`. `session` is called synchronously on this thread, zero or one time, before
+/// this function returns. `out_json` may not be NULL; on return it holds NULL or a JSON string to
+/// free with [`idle_ec_string_free`]:
+/// * `IDLE_EC_STATUS_OK`: `{"Since":...,"Reference":{...},"Runs":[...oldest first...],
+///   "Summary":[...per connector...],"Requested":n,"Truncated":bool}`;
+/// * any other status: a failure JSON as for [`idle_ec_provider_start_sync_cycle`]
+///   (`IDLE_EC_STATUS_INVALID_ARGUMENT` for an unreadable `since_json`).
+///
+/// Thread-safe for distinct sessions; `provider` is only read.
+///
+/// # Safety
+/// As for [`idle_ec_provider_start_sync_cycle`]; `since_json` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_provider_get_sync_cycle_runs(
+    provider: *const idle_ec_provider,
+    since_json: *const c_char,
+    session: *const idle_ec_session,
+    out_json: *mut *mut c_char,
+) -> idle_ec_status {
+    run_operation(provider, session, out_json, |s| {
+        let since = match read_optional_str(since_json) {
+            Ok(None) => serde_json::Value::Null,
+            Ok(Some(text)) => serde_json::from_str(&text).map_err(|e| {
+                OpError::Failed(Failure::new(
+                    FailureClass::InvalidInput,
+                    format!("The Since value given to GetSyncCycleRuns is not valid JSON: {e}."),
+                ))
+            })?,
+            Err(status) => {
+                return Err(OpError::Argument(
+                    status,
+                    argument_failure(status, "since_json"),
+                ))
+            }
+        };
+        Ok(provider::get_sync_cycle_runs(s, &since)?.to_json())
+    })
+}

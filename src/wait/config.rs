@@ -42,6 +42,13 @@ pub struct WaitConfig {
     pub wait_for_running_cycle: bool,
     /// `PolicyType`, for messages and event data.
     pub policy_type: Option<PolicyType>,
+    /// The provider can read the run history (`GetSyncCycleRuns`); set by the step, not a `With`
+    /// key. When waiting, the machine then takes a reference before the trigger, reads the runs
+    /// since it as evidence while idle without other evidence, and reports them at the end.
+    pub run_history: bool,
+    /// Fail (`RunErrors`, `RunStopped`) instead of warning when a run since the trigger ended
+    /// with a result other than `success` (`FailOnRunErrors`; needs `Wait`).
+    pub fail_on_run_errors: bool,
 }
 
 impl Default for WaitConfig {
@@ -53,6 +60,8 @@ impl Default for WaitConfig {
             start_grace_seconds: DEFAULT_START_GRACE_SECONDS,
             wait_for_running_cycle: false,
             policy_type: None,
+            run_history: false,
+            fail_on_run_errors: false,
         }
     }
 }
@@ -89,6 +98,13 @@ impl WaitConfig {
                  TimeoutSeconds is {}.",
                 self.start_grace_seconds, self.timeout_seconds
             )));
+        }
+        if self.fail_on_run_errors && !self.wait {
+            return Err(invalid(
+                "FailOnRunErrors needs Wait = $true: the run results are read only after waiting \
+                 for the cycle to finish."
+                    .to_owned(),
+            ));
         }
         Ok(())
     }
@@ -167,6 +183,12 @@ impl WaitConfig {
         if let Some(v) = read_bool(object, "waitForRunningCycle", "WaitForRunningCycle")? {
             config.wait_for_running_cycle = v;
         }
+        if let Some(v) = read_bool(object, "runHistory", "RunHistory")? {
+            config.run_history = v;
+        }
+        if let Some(v) = read_bool(object, "failOnRunErrors", "FailOnRunErrors")? {
+            config.fail_on_run_errors = v;
+        }
         if let Some(v) = lenient::get(object, "policyType") {
             let parsed = v
                 .as_str()
@@ -185,13 +207,15 @@ impl WaitConfig {
 }
 
 /// The accepted keys: (JSON name, PowerShell name).
-const KEYS: [(&str, &str); 6] = [
+const KEYS: [(&str, &str); 8] = [
     ("wait", "Wait"),
     ("timeoutSeconds", "TimeoutSeconds"),
     ("pollIntervalSeconds", "PollIntervalSeconds"),
     ("startGraceSeconds", "StartGraceSeconds"),
     ("waitForRunningCycle", "WaitForRunningCycle"),
     ("policyType", "PolicyType"),
+    ("runHistory", "RunHistory"),
+    ("failOnRunErrors", "FailOnRunErrors"),
 ];
 
 fn describe(v: &Value) -> String {
@@ -266,7 +290,11 @@ mod tests {
         assert_eq!(c.start_grace_seconds, 60);
         assert!(!c.wait_for_running_cycle);
         assert_eq!(c.policy_type, None);
+        assert!(!c.run_history);
+        assert!(!c.fail_on_run_errors);
         assert!(WaitConfig::default().validate().is_ok());
+        let c = parse(r#"{"wait":true,"FailOnRunErrors":"True","runhistory":true}"#).unwrap();
+        assert!(c.fail_on_run_errors && c.run_history);
     }
 
     #[test]
@@ -319,6 +347,12 @@ mod tests {
             (r#"{"wait":"perhaps"}"#, "Wait"),
             (r#"{"waitForRunningCycle":3}"#, "WaitForRunningCycle"),
             (r#"{"policyType":"Full"}"#, "PolicyType"),
+            (
+                r#"{"wait":true,"failOnRunErrors":"often"}"#,
+                "FailOnRunErrors",
+            ),
+            (r#"{"failOnRunErrors":true}"#, "FailOnRunErrors"),
+            (r#"{"runHistory":2}"#, "RunHistory"),
             (r#"{"policyType":1}"#, "PolicyType"),
             (r#"{"timeoutSecs":10}"#, "timeoutSecs"),
         ];

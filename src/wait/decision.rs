@@ -3,6 +3,7 @@
 use super::config::PolicyType;
 use super::events::Event;
 use super::observation::CycleState;
+use crate::adsync::run_history::{ConnectorSummary, RunReference};
 use crate::failure::Failure;
 use serde_json::{json, Map, Value};
 
@@ -16,6 +17,9 @@ pub enum Evidence {
     NextSyncCycleTimeMoved,
     /// The newest run-history entry changed: a run profile ended after the trigger.
     RunHistoryChanged,
+    /// The provider's `GetSyncCycleRuns` listed a run since the reference taken before the
+    /// trigger.
+    RunHistoryEntry,
 }
 
 impl Evidence {
@@ -24,6 +28,7 @@ impl Evidence {
             Evidence::InProgressObserved => "InProgressObserved",
             Evidence::NextSyncCycleTimeMoved => "NextSyncCycleTimeMoved",
             Evidence::RunHistoryChanged => "RunHistoryChanged",
+            Evidence::RunHistoryEntry => "RunHistoryEntry",
         }
     }
 }
@@ -80,6 +85,19 @@ pub enum WarningCode {
     StartNotObserved,
     /// The server is a staging server: the cycle runs but exports nothing.
     StagingModeEnabled,
+    /// A run since the trigger ended `completed-*-warnings`.
+    RunCompletedWithWarnings,
+    /// A run since the trigger ended `completed-*` with errors (export, sync, ...).
+    RunCompletedWithErrors,
+    /// A run since the trigger ended `stopped-*`: it did not complete.
+    RunStopped,
+    /// A run since the trigger ended `no-start-*`: it never started.
+    RunNotStarted,
+    /// A run since the trigger ended with a result this library does not know.
+    RunResultUnknown,
+    /// The run history could not be read (or the provider cannot read it while
+    /// `FailOnRunErrors` asks for it), so the run results are not known.
+    RunHistoryUnavailable,
 }
 
 impl WarningCode {
@@ -87,6 +105,57 @@ impl WarningCode {
         match self {
             WarningCode::StartNotObserved => "StartNotObserved",
             WarningCode::StagingModeEnabled => "StagingModeEnabled",
+            WarningCode::RunCompletedWithWarnings => "RunCompletedWithWarnings",
+            WarningCode::RunCompletedWithErrors => "RunCompletedWithErrors",
+            WarningCode::RunStopped => "RunStopped",
+            WarningCode::RunNotStarted => "RunNotStarted",
+            WarningCode::RunResultUnknown => "RunResultUnknown",
+            WarningCode::RunHistoryUnavailable => "RunHistoryUnavailable",
+        }
+    }
+}
+
+/// Whether, and how, the run history was read for the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RunHistoryStatus {
+    /// The step did not wait, so no run results were read.
+    NotRead,
+    /// The provider has no `GetSyncCycleRuns`.
+    NotSupported,
+    /// Reading it failed; the run results are not known.
+    Unavailable,
+    /// Read: `run_summary` lists the runs since the trigger.
+    Read,
+}
+
+impl RunHistoryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunHistoryStatus::NotRead => "NotRead",
+            RunHistoryStatus::NotSupported => "NotSupported",
+            RunHistoryStatus::Unavailable => "Unavailable",
+            RunHistoryStatus::Read => "Read",
+        }
+    }
+}
+
+/// Why the run history is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RunsPurpose {
+    /// Before the trigger: the newest entry becomes the reference.
+    Reference,
+    /// Idle without other evidence: a run since the reference proves the cycle ran.
+    Evidence,
+    /// After completion: the runs since the reference, for the outcome.
+    Summary,
+}
+
+impl RunsPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunsPurpose::Reference => "reference",
+            RunsPurpose::Evidence => "evidence",
+            RunsPurpose::Summary => "summary",
         }
     }
 }
@@ -122,6 +191,10 @@ pub struct WaitOutcome {
     /// The server reported staging mode.
     pub staging_mode: bool,
     pub policy_type: Option<PolicyType>,
+    /// Whether the run history was read.
+    pub run_history: RunHistoryStatus,
+    /// The runs since the trigger, per connector (empty unless `run_history` is `Read`).
+    pub run_summary: Vec<ConnectorSummary>,
 }
 
 impl WaitOutcome {
@@ -156,6 +229,16 @@ impl WaitOutcome {
             "policyType".into(),
             self.policy_type.map_or(Value::Null, |p| p.as_str().into()),
         );
+        m.insert("runHistory".into(), self.run_history.as_str().into());
+        m.insert(
+            "runSummary".into(),
+            Value::Array(
+                self.run_summary
+                    .iter()
+                    .map(ConnectorSummary::to_json)
+                    .collect(),
+            ),
+        );
         Value::Object(m)
     }
 }
@@ -176,6 +259,14 @@ pub enum Action {
     /// Call `GetSyncCycleState` after `after_ms` and feed the answer as a `baseline` input
     /// (or `pollFailed`). Only asked once, before the trigger, when waiting.
     ReadState { after_ms: u64 },
+    /// Call the provider's `GetSyncCycleRuns(since)` after `after_ms`; feed `runs` or
+    /// `runsFailed`. Asked only when the configuration says the provider can (`runHistory`).
+    ReadRuns {
+        after_ms: u64,
+        purpose: RunsPurpose,
+        /// The reference to pass as `Since` (`None` for the reference read itself).
+        since: Option<RunReference>,
+    },
     /// Call `StartSyncCycle` after `after_ms`; feed `triggered` or `triggerFailed`.
     Trigger {
         after_ms: u64,
@@ -215,6 +306,7 @@ impl Decision {
     pub fn after_ms(&self) -> Option<u64> {
         match &self.action {
             Action::ReadState { after_ms }
+            | Action::ReadRuns { after_ms, .. }
             | Action::Trigger { after_ms, .. }
             | Action::Poll { after_ms, .. } => Some(*after_ms),
             Action::Done(_) | Action::Fail(_) => None,
@@ -229,6 +321,19 @@ impl Decision {
                 m.insert("action".into(), "readState".into());
                 m.insert("afterMs".into(), (*after_ms).into());
                 m.insert("purpose".into(), "baseline".into());
+            }
+            Action::ReadRuns {
+                after_ms,
+                purpose,
+                since,
+            } => {
+                m.insert("action".into(), "readRuns".into());
+                m.insert("afterMs".into(), (*after_ms).into());
+                m.insert("purpose".into(), purpose.as_str().into());
+                m.insert(
+                    "since".into(),
+                    since.as_ref().map_or(Value::Null, RunReference::to_json),
+                );
             }
             Action::Trigger {
                 after_ms,

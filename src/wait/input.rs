@@ -2,6 +2,7 @@
 
 use super::lenient;
 use super::observation::Observation;
+use crate::adsync::run_history::{RunProfileResult, RunReference};
 use crate::failure::{Failure, FailureClass};
 use serde_json::Value;
 
@@ -40,6 +41,44 @@ impl TriggerResult {
     }
 }
 
+/// The provider's answer to `GetSyncCycleRuns`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunsRead {
+    /// `Reference`: the newest entry now (`None` when the answer has none).
+    pub reference: Option<RunReference>,
+    /// `Runs`: the runs since the `Since` given, in any order.
+    pub runs: Vec<RunProfileResult>,
+    /// `Truncated`: the provider's window did not reach back to `Since`.
+    pub truncated: bool,
+}
+
+impl RunsRead {
+    /// Reads `{"Reference":{...},"Runs":[...],"Truncated":bool}` (keys in any casing; each run in
+    /// `Get-ADSyncRunProfileResult`'s shape). A missing `Runs` is no runs; an unreadable
+    /// `Reference` is none.
+    pub fn from_json(value: &Value) -> Result<RunsRead, String> {
+        let object = value.as_object().ok_or_else(|| {
+            format!(
+                "The run history answer must be a JSON object with Reference and Runs, but it is \
+                 {}.",
+                lenient::type_name(value)
+            )
+        })?;
+        let runs = lenient::get(object, "Runs")
+            .map(|v| RunProfileResult::from_output(std::slice::from_ref(v)))
+            .unwrap_or_default();
+        Ok(RunsRead {
+            reference: lenient::get(object, "Reference")
+                .and_then(|v| RunReference::from_value(v).ok())
+                .flatten(),
+            runs,
+            truncated: lenient::get(object, "Truncated")
+                .and_then(lenient::as_bool)
+                .unwrap_or(false),
+        })
+    }
+}
+
 /// One input to the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -55,6 +94,10 @@ pub enum Input {
     State(Observation),
     /// `GetSyncCycleState` failed.
     PollFailed(Failure),
+    /// `GetSyncCycleRuns` returned, answering a `readRuns` decision.
+    Runs(RunsRead),
+    /// `GetSyncCycleRuns` failed.
+    RunsFailed(Failure),
     /// The user stopped the pipeline.
     Cancel,
 }
@@ -69,6 +112,8 @@ impl Input {
             Input::TriggerFailed(_) => "triggerFailed",
             Input::State(_) => "state",
             Input::PollFailed(_) => "pollFailed",
+            Input::Runs(_) => "runs",
+            Input::RunsFailed(_) => "runsFailed",
             Input::Cancel => "cancel",
         }
     }
@@ -104,9 +149,11 @@ impl Input {
             "triggered" => TriggerResult::from_json(payload("result")?).map(Input::Triggered),
             "triggerfailed" => failure_from_json(payload("failure")?).map(Input::TriggerFailed),
             "pollfailed" => failure_from_json(payload("failure")?).map(Input::PollFailed),
+            "runs" => RunsRead::from_json(payload("runs")?).map(Input::Runs),
+            "runsfailed" => failure_from_json(payload("failure")?).map(Input::RunsFailed),
             _ => Err(format!(
                 "The input kind '{kind}' is not known; the known kinds are start, baseline, \
-                 triggered, triggerFailed, state, pollFailed and cancel."
+                 triggered, triggerFailed, state, pollFailed, runs, runsFailed and cancel."
             )),
         }
     }

@@ -7,19 +7,27 @@
 
 use super::config::WaitConfig;
 use super::decision::{
-    Action, Decision, Evidence, FailOutcome, PollReason, Progress, WaitOutcome, Warning,
-    WarningCode,
+    Action, Decision, Evidence, FailOutcome, PollReason, Progress, RunHistoryStatus, RunsPurpose,
+    WaitOutcome, Warning, WarningCode,
 };
 use super::events::{Event, EventType};
-use super::input::{Input, TriggerResult};
+use super::input::{Input, RunsRead, TriggerResult};
 use super::observation::{CycleState, Observation, ServerMarks};
+use crate::adsync::run_history::{
+    describe_run, ConnectorSummary, RunOutcome, RunProfileResult, RunReference,
+};
 use crate::failure::{Failure, FailureClass};
+use serde_json::Value;
 
 /// Transient poll failures in a row after which the wait fails with the last one's class.
 pub const MAX_CONSECUTIVE_POLL_FAILURES: u32 = 5;
 /// Upper bound of the delay before the poll that confirms an idle state (the poll interval is
 /// used when it is shorter).
 pub const CONFIRM_DELAY_MS: u64 = 2_000;
+/// Most run-history reads per wait spent looking for evidence (on idle reads without other
+/// evidence). With the reference read before each trigger and the one read at the end, a wait
+/// with one trigger reads the run history at most this plus two times.
+pub const MAX_RUN_HISTORY_EVIDENCE_READS: u32 = 3;
 
 /// Largest clock value accepted, in milliseconds: 292 million years of a monotonic clock, and far
 /// enough below `u64::MAX` that a deadline (now + timeout) is always exact.
@@ -37,6 +45,12 @@ enum Phase {
     WaitingForRunningCycle,
     /// The trigger was accepted; polling until the cycle has really finished.
     WaitingForCycle,
+    /// A `readRuns` for the reference was asked, before a trigger.
+    ReadingReference,
+    /// A `readRuns` for evidence was asked, after an idle read without other evidence.
+    ReadingEvidence,
+    /// A `readRuns` for the outcome was asked, after the wait decided the cycle finished.
+    ReadingSummary,
     /// `done` or `fail` was decided.
     Finished,
 }
@@ -50,6 +64,9 @@ impl Phase {
             Phase::Triggering => "waited for a 'triggered' or 'triggerFailed' input",
             Phase::WaitingForRunningCycle | Phase::WaitingForCycle => {
                 "waited for a 'state' or 'pollFailed' input"
+            }
+            Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary => {
+                "waited for a 'runs' or 'runsFailed' input"
             }
             Phase::Finished => "had finished",
         }
@@ -107,6 +124,18 @@ pub struct WaitMachine {
     staging: bool,
     waiting_announced: bool,
     final_decision: Option<Decision>,
+    /// The newest run-history entry before the accepted trigger (from the last reference read).
+    run_reference: Option<RunReference>,
+    /// Reading the run history failed in a way that will not get better; no more reads.
+    run_history_failed: bool,
+    /// A run since the reference was listed.
+    runs_seen: bool,
+    evidence_reads: u32,
+    /// The idle read an evidence read follows: its marks, whether it said suspended, and
+    /// whether the start-grace window was over.
+    evidence_context: Option<(ServerMarks, bool, bool)>,
+    /// `start_not_observed` of the completion that waits for the summary read.
+    pending_completion: Option<bool>,
 }
 
 impl WaitMachine {
@@ -135,6 +164,12 @@ impl WaitMachine {
             staging: false,
             waiting_announced: false,
             final_decision: None,
+            run_reference: None,
+            run_history_failed: false,
+            runs_seen: false,
+            evidence_reads: 0,
+            evidence_context: None,
+            pending_completion: None,
         })
     }
 
@@ -187,6 +222,14 @@ impl WaitMachine {
             (Phase::WaitingForRunningCycle | Phase::WaitingForCycle, Input::PollFailed(f)) => {
                 self.on_poll_failed(f)
             }
+            (
+                Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary,
+                Input::Runs(r),
+            ) => self.on_runs(r),
+            (
+                Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary,
+                Input::RunsFailed(f),
+            ) => self.on_runs_failed(f),
             (phase, input) => self.defect(format!(
                 "The wait machine received a '{}' input while it {}; this is a defect in the \
                  step that drives it.",
@@ -248,7 +291,7 @@ impl WaitMachine {
         if obs.scheduler_suspended == Some(true) {
             return self.fail_suspended(Vec::new(), false);
         }
-        self.ask_trigger(Vec::new())
+        self.ask_reference_or_trigger(Vec::new())
     }
 
     fn on_baseline_failed(&mut self, failure: Failure) -> Decision {
@@ -256,7 +299,7 @@ impl WaitMachine {
             // The baseline is optional: trigger without it. Server-side evidence then compares
             // with the first value read after the trigger.
             self.last_failure = Some(failure);
-            self.ask_trigger(Vec::new())
+            self.ask_reference_or_trigger(Vec::new())
         } else {
             self.fail(failure, Vec::new())
         }
@@ -355,8 +398,9 @@ impl WaitMachine {
         }
         if obs.state == CycleState::Idle {
             // The old cycle's end needs no evidence: the trigger's answer is the judge, and a
-            // second busy answer just means waiting again.
-            self.ask_trigger(events)
+            // second busy answer just means waiting again. Its runs are not ours: the reference
+            // is taken again before the next trigger.
+            self.ask_reference_or_trigger(events)
         } else {
             self.schedule_poll(PollReason::RunningCycle, self.poll_ms(), events)
         }
@@ -382,7 +426,7 @@ impl WaitMachine {
         // Rule 2: idle after the cycle was seen (running, or a run-history entry ended): the
         // idle must be confirmed by a second consecutive idle read with unchanged run history,
         // because the server drops out of busy between run profiles.
-        if self.in_progress_seen || self.history_changed {
+        if self.in_progress_seen || self.history_changed || self.runs_seen {
             if matches!(&pending, Some(p) if same_run_history(p, &obs.marks)) {
                 return self.done(false, events);
             }
@@ -396,10 +440,102 @@ impl WaitMachine {
             .accepted_ms
             .unwrap_or(self.now_ms)
             .saturating_add(u64::from(self.config.start_grace_seconds) * 1000);
-        if self.now_ms >= grace_end {
+        let grace_over = self.now_ms >= grace_end;
+        // A run since the reference proves the cycle ran between two polls: look for one, a
+        // bounded number of times, when the read would otherwise complete or keep polling.
+        if self.evidence_read_possible(grace_over)
+            && (grace_over || (!suspended && self.now_ms < self.deadline()))
+        {
+            self.evidence_context = Some((obs.marks.clone(), suspended, grace_over));
+            return self.ask_runs(RunsPurpose::Evidence, events);
+        }
+        if grace_over {
             return self.done(true, events);
         }
         self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), events)
+    }
+
+    fn on_runs(&mut self, read: RunsRead) -> Decision {
+        match self.phase {
+            Phase::ReadingReference => {
+                match read.reference {
+                    Some(r) => self.run_reference = Some(r),
+                    // Without a reference no run can be told apart from older ones.
+                    None => self.run_history_failed = true,
+                }
+                self.ask_trigger(Vec::new())
+            }
+            Phase::ReadingEvidence => {
+                self.phase = Phase::WaitingForCycle;
+                let (marks, suspended, grace_over) =
+                    self.evidence_context
+                        .take()
+                        .unwrap_or((ServerMarks::default(), false, false));
+                if read.runs.is_empty() {
+                    if grace_over {
+                        return self.complete(true, Some(Vec::new()), Vec::new());
+                    }
+                    return self.keep_polling(
+                        suspended,
+                        PollReason::Poll,
+                        self.poll_ms(),
+                        Vec::new(),
+                    );
+                }
+                self.runs_seen = true;
+                self.record(Evidence::RunHistoryEntry);
+                if read
+                    .runs
+                    .iter()
+                    .any(|r| r.outcome() == RunOutcome::InProgress)
+                {
+                    // Running now: an idle read only counts after a read that says so.
+                    self.in_progress_seen = true;
+                    return self.keep_polling(
+                        suspended,
+                        PollReason::Poll,
+                        self.poll_ms(),
+                        Vec::new(),
+                    );
+                }
+                // The runs ended and the server was idle: confirm the idle read as rule 5 does.
+                self.pending_idle = Some(marks);
+                let delay = self.poll_ms().min(CONFIRM_DELAY_MS);
+                self.keep_polling(suspended, PollReason::ConfirmIdle, delay, Vec::new())
+            }
+            _ => {
+                let start_not_observed = self.pending_completion.take().unwrap_or(false);
+                self.complete(start_not_observed, Some(read.runs), Vec::new())
+            }
+        }
+    }
+
+    fn on_runs_failed(&mut self, failure: Failure) -> Decision {
+        match self.phase {
+            Phase::ReadingReference => {
+                self.run_history_failed = true;
+                self.ask_trigger(Vec::new())
+            }
+            Phase::ReadingEvidence => {
+                self.phase = Phase::WaitingForCycle;
+                if !retryable(failure.class) {
+                    self.run_history_failed = true;
+                }
+                let (_, suspended, grace_over) =
+                    self.evidence_context
+                        .take()
+                        .unwrap_or((ServerMarks::default(), false, false));
+                if grace_over {
+                    return self.done(true, Vec::new());
+                }
+                self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), Vec::new())
+            }
+            _ => {
+                self.run_history_failed = true;
+                let start_not_observed = self.pending_completion.take().unwrap_or(false);
+                self.complete(start_not_observed, None, Vec::new())
+            }
+        }
     }
 
     fn on_poll_failed(&mut self, failure: Failure) -> Decision {
@@ -479,6 +615,55 @@ impl WaitMachine {
             self.history_changed = true;
             self.record(Evidence::RunHistoryChanged);
         }
+    }
+
+    /// The run history is used in this wait: the provider can read it, its reference was
+    /// taken, and no read failed for good.
+    fn run_history_active(&self) -> bool {
+        self.config.wait
+            && self.config.run_history
+            && self.run_reference.is_some()
+            && !self.run_history_failed
+    }
+
+    /// One evidence read is kept for the end of the start-grace window, where it also serves as
+    /// the summary read of a `StartNotObserved` completion.
+    fn evidence_read_possible(&self, grace_over: bool) -> bool {
+        let left = MAX_RUN_HISTORY_EVIDENCE_READS.saturating_sub(self.evidence_reads);
+        self.run_history_active() && (left > 1 || (grace_over && left > 0))
+    }
+
+    fn ask_runs(&mut self, purpose: RunsPurpose, events: Vec<Event>) -> Decision {
+        self.phase = match purpose {
+            RunsPurpose::Reference => Phase::ReadingReference,
+            RunsPurpose::Evidence => {
+                self.evidence_reads = self.evidence_reads.saturating_add(1);
+                Phase::ReadingEvidence
+            }
+            RunsPurpose::Summary => Phase::ReadingSummary,
+        };
+        let since = if purpose == RunsPurpose::Reference {
+            None
+        } else {
+            self.run_reference.clone()
+        };
+        Decision {
+            action: Action::ReadRuns {
+                after_ms: 0,
+                purpose,
+                since,
+            },
+            events,
+        }
+    }
+
+    /// Before a trigger: a reference read when the run history is to be used, else the trigger.
+    fn ask_reference_or_trigger(&mut self, events: Vec<Event>) -> Decision {
+        if self.config.wait && self.config.run_history && !self.run_history_failed {
+            self.run_reference = None;
+            return self.ask_runs(RunsPurpose::Reference, events);
+        }
+        self.ask_trigger(events)
     }
 
     fn record(&mut self, evidence: Evidence) {
@@ -642,7 +827,36 @@ impl WaitMachine {
         decision
     }
 
-    fn done(&mut self, start_not_observed: bool, mut events: Vec<Event>) -> Decision {
+    /// The wait is over well: read the run history for the outcome first when it is used.
+    fn done(&mut self, start_not_observed: bool, events: Vec<Event>) -> Decision {
+        if self.run_history_active() && self.accepted_ms.is_some() {
+            self.pending_completion = Some(start_not_observed);
+            return self.ask_runs(RunsPurpose::Summary, events);
+        }
+        self.complete(start_not_observed, None, events)
+    }
+
+    fn run_history_status(&self, runs: &Option<Vec<RunProfileResult>>) -> RunHistoryStatus {
+        if !self.config.wait {
+            RunHistoryStatus::NotRead
+        } else if !self.config.run_history {
+            RunHistoryStatus::NotSupported
+        } else if runs.is_some() {
+            RunHistoryStatus::Read
+        } else if self.run_history_failed {
+            RunHistoryStatus::Unavailable
+        } else {
+            RunHistoryStatus::NotRead
+        }
+    }
+
+    /// Ends the run well (or, with `FailOnRunErrors`, fails on the runs' results).
+    fn complete(
+        &mut self,
+        start_not_observed: bool,
+        runs: Option<Vec<RunProfileResult>>,
+        mut events: Vec<Event>,
+    ) -> Decision {
         let cycle = self.cycle_name();
         let mut warnings = Vec::new();
         if start_not_observed {
@@ -665,6 +879,57 @@ impl WaitMachine {
                     .to_owned(),
             });
         }
+        let run_history = self.run_history_status(&runs);
+        let mut runs = runs.unwrap_or_default();
+        runs.sort_by_key(|r| r.start_date);
+        let problems: Vec<&RunProfileResult> =
+            runs.iter().filter(|r| r.outcome().is_problem()).collect();
+        for run in &problems {
+            warnings.push(run_warning(run));
+        }
+        let unavailable = run_history == RunHistoryStatus::Unavailable
+            || (self.config.fail_on_run_errors && run_history == RunHistoryStatus::NotSupported);
+        if unavailable && self.config.wait {
+            let message = if run_history == RunHistoryStatus::NotSupported {
+                "FailOnRunErrors is set, but the provider has no GetSyncCycleRuns method, so the \
+                 results of the cycle's runs were not checked."
+                    .to_owned()
+            } else {
+                "The run history could not be read, so the results of the cycle's runs are not \
+                 known."
+                    .to_owned()
+            };
+            warnings.push(Warning {
+                code: WarningCode::RunHistoryUnavailable,
+                message,
+            });
+        }
+        let summary = ConnectorSummary::summarize(&runs);
+        if self.config.fail_on_run_errors && !problems.is_empty() {
+            let stopped = problems.iter().any(|r| r.outcome().did_not_complete());
+            let class = if stopped {
+                FailureClass::RunStopped
+            } else {
+                FailureClass::RunErrors
+            };
+            let list = problems
+                .iter()
+                .map(|r| describe_run(r))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let what = if stopped {
+                "did not complete or did not succeed"
+            } else {
+                "completed with errors or warnings"
+            };
+            let message = format!(
+                "The {cycle} ran, but {} of its runs {what}, and FailOnRunErrors is set: {list}.",
+                problems.len()
+            );
+            let data = summary_json(&summary);
+            let decision = self.fail(Failure::new(class, message), events);
+            return self.with_summary_on_failed_event(decision, data, run_history);
+        }
         let outcome = WaitOutcome {
             started: true,
             waited: self.config.wait,
@@ -677,6 +942,8 @@ impl WaitMachine {
             last_state: self.last_state(),
             staging_mode: self.staging,
             policy_type: self.config.policy_type,
+            run_history,
+            run_summary: summary,
         };
         let seconds = outcome.elapsed_ms / 1000;
         let mut message = if !outcome.waited {
@@ -695,6 +962,17 @@ impl WaitMachine {
         if outcome.staging_mode {
             message.push_str(" The server is in staging mode, so nothing was exported.");
         }
+        if !problems.is_empty() {
+            message.push_str(&format!(
+                " {} of its runs did not succeed: {}.",
+                problems.len(),
+                problems
+                    .iter()
+                    .map(|r| describe_run(r))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
         let mut event = Event::new(EventType::DirectorySyncCompleted, message)
             .with("waited", outcome.waited)
             .with("attempts", outcome.attempts)
@@ -712,7 +990,11 @@ impl WaitMachine {
                     .collect::<Vec<_>>(),
             )
             .with("stagingMode", outcome.staging_mode)
-            .with("lastState", outcome.last_state.as_str());
+            .with("lastState", outcome.last_state.as_str())
+            .with("runHistory", outcome.run_history.as_str());
+        if outcome.run_history == RunHistoryStatus::Read {
+            event = event.with("runSummary", summary_json(&outcome.run_summary));
+        }
         if let Some(p) = self.config.policy_type {
             event = event.with("policyType", p.as_str());
         }
@@ -721,6 +1003,24 @@ impl WaitMachine {
             action: Action::Done(outcome),
             events,
         })
+    }
+
+    /// Adds the run summary to the `DirectorySyncFailed` event of a run-result failure.
+    fn with_summary_on_failed_event(
+        &mut self,
+        mut decision: Decision,
+        summary: Value,
+        run_history: RunHistoryStatus,
+    ) -> Decision {
+        for event in decision.events.iter_mut() {
+            if event.event_type == EventType::DirectorySyncFailed {
+                event.data.insert("runSummary".to_owned(), summary.clone());
+                event
+                    .data
+                    .insert("runHistory".to_owned(), run_history.as_str().into());
+            }
+        }
+        decision
     }
 
     fn fail(&mut self, failure: Failure, mut events: Vec<Event>) -> Decision {
@@ -877,6 +1177,41 @@ impl WaitMachine {
             e = e.with("policyType", p.as_str());
         }
         e
+    }
+}
+
+/// The summary as event data: one object per connector.
+fn summary_json(summary: &[ConnectorSummary]) -> Value {
+    Value::Array(summary.iter().map(ConnectorSummary::to_json).collect())
+}
+
+/// The warning for a run that did not end `success`.
+fn run_warning(run: &RunProfileResult) -> Warning {
+    let (code, meaning) = match run.outcome() {
+        RunOutcome::CompletedWithWarnings => (
+            WarningCode::RunCompletedWithWarnings,
+            "the run completed with warnings",
+        ),
+        RunOutcome::CompletedWithErrors => (
+            WarningCode::RunCompletedWithErrors,
+            "the run completed, but some objects failed",
+        ),
+        RunOutcome::Stopped => (
+            WarningCode::RunStopped,
+            "the run stopped before it completed",
+        ),
+        RunOutcome::NotStarted => (
+            WarningCode::RunNotStarted,
+            "the run could not start (no connection to the connected directory)",
+        ),
+        _ => (
+            WarningCode::RunResultUnknown,
+            "the run ended with a result this step does not know",
+        ),
+    };
+    Warning {
+        code,
+        message: format!("Run {}: {meaning}.", describe_run(run)),
     }
 }
 

@@ -17,6 +17,7 @@
 //!       readState { sleep $d.afterMs; try { $s = GetSyncCycleState } ; input = baseline | pollFailed }
 //!       trigger   { sleep $d.afterMs; try { $r = StartSyncCycle }    ; input = triggered | triggerFailed }
 //!       poll      { sleep $d.afterMs; try { $s = GetSyncCycleState } ; input = state | pollFailed }
+//!       readRuns  { sleep $d.afterMs; try { $r = GetSyncCycleRuns($d.since) } ; input = runs | runsFailed }
 //!       done      { return the step result built from $d.result }
 //!       fail      { throw an ErrorRecord built from $d.failure }
 //!     }
@@ -43,10 +44,12 @@
 //! | `startGraceSeconds` | 60 (lowered to `timeoutSeconds` when not given) | 0..=`timeoutSeconds` | how long an idle server without any sign of the cycle counts as "not started yet" |
 //! | `waitForRunningCycle` | `false` | | busy at trigger time: wait for the running cycle, then trigger again |
 //! | `policyType` | none | `Delta` / `Initial` | used in messages and event data only |
+//! | `runHistory` | `false` | | set by the step: the provider has `GetSyncCycleRuns` |
+//! | `failOnRunErrors` | `false` | needs `wait` | a run that did not end `success` fails the wait (`RunErrors` / `RunStopped`) |
 //!
 //! A bad value fails with class `InvalidInput` and a message naming the PowerShell key
 //! (`TimeoutSeconds`, `PollIntervalSeconds`, `StartGraceSeconds`, `Wait`,
-//! `WaitForRunningCycle`, `PolicyType`). Text that is not a JSON object fails `Internal`.
+//! `WaitForRunningCycle`, `PolicyType`, `FailOnRunErrors`, `RunHistory`). Text that is not a JSON object fails `Internal`.
 //!
 //! # Inputs (JSON, tagged by `kind`, any casing)
 //!
@@ -57,6 +60,8 @@
 //! {"kind": "triggerFailed", "failure": {"class": "CycleBusy", "message": "...", "remoteMessage": "...", "transient": true}}
 //! {"kind": "state", "state": {"InProgress": true, "State": "InProgress", "Details": null}}
 //! {"kind": "pollFailed", "failure": {"class": "RemoteExecutionFailed", "message": "..."}}
+//! {"kind": "runs", "runs": {"Reference": {"RunHistoryId": "...", "StartDate": "...Z"}, "Runs": [...], "Truncated": false}}
+//! {"kind": "runsFailed", "failure": {"class": "PermissionDenied", "message": "..."}}
 //! {"kind": "cancel"}
 //! ```
 //!
@@ -71,12 +76,17 @@
 //!   After `readState`, `baseline` is expected; `state` is accepted there as a synonym.
 //! * `failure`: exactly `Failure::to_json()`; only `class` is required (any casing); `errorId`,
 //!   `category` and `transient` are ignored because they follow from the class.
+//! * `runs`: the provider's `GetSyncCycleRuns` object as is: `Reference` (the newest entry,
+//!   kept from a `reference` read and handed back as `since`), `Runs` (each in
+//!   `Get-ADSyncRunProfileResult`'s shape, any order) and `Truncated`; keys in any casing.
 //! * `cancel`: accepted at any time before the end; fails `Cancelled`.
 //!
 //! # Decisions (JSON)
 //!
 //! ```json
 //! {"action": "readState", "afterMs": 0, "purpose": "baseline", "events": []}
+//! {"action": "readRuns", "afterMs": 0, "purpose": "reference"|"evidence"|"summary",
+//!  "since": {"RunHistoryId": "...", "StartDate": "...Z"} | null, "events": [...]}
 //! {"action": "trigger", "afterMs": 0, "attempt": 1, "events": [...]}
 //! {"action": "poll", "afterMs": 10000, "attempt": 3, "reason": "poll",
 //!  "progress": {"percent": 5, "status": "Waiting for the Delta sync cycle to finish; the last state was InProgress.", "secondsRemaining": 570},
@@ -84,7 +94,8 @@
 //! {"action": "done", "result": {"started": true, "waited": true, "startObserved": true,
 //!   "evidence": "InProgressObserved", "attempts": 9, "triggerAttempts": 1, "elapsedMs": 92000,
 //!   "warnings": [{"code": "StagingModeEnabled", "message": "..."}], "lastState": "Idle",
-//!   "stagingMode": true, "policyType": "Delta"}, "events": [...]}
+//!   "stagingMode": true, "policyType": "Delta", "runHistory": "Read",
+//!   "runSummary": [{"connector": "...", "result": "...", "resultClass": "...", ...}]}, "events": [...]}
 //! {"action": "fail", "failure": {"class": "Timeout", "errorId": "IdLE.DirectorySync.Timeout",
 //!   "category": "OperationTimeout", "transient": true, "message": "...", "remoteMessage": null},
 //!  "lastState": "InProgress", "attempts": 60, "elapsedMs": 600000, "events": [...]}
@@ -92,20 +103,25 @@
 //!
 //! * `trigger` carries `progress` when it comes after waiting for a running cycle.
 //! * `poll.reason`: `poll`, `confirmIdle`, `retryAfterFailure`, `runningCycle`.
-//! * `result.evidence`: `InProgressObserved`, `NextSyncCycleTimeMoved`, `RunHistoryChanged`, or
-//!   null. Warning codes: `StartNotObserved`, `StagingModeEnabled`.
+//! * `result.evidence`: `InProgressObserved`, `NextSyncCycleTimeMoved`, `RunHistoryChanged`,
+//!   `RunHistoryEntry`, or null. Warning codes: `StartNotObserved`, `StagingModeEnabled`,
+//!   `RunCompletedWithWarnings`, `RunCompletedWithErrors`, `RunStopped`, `RunNotStarted`,
+//!   `RunResultUnknown`, `RunHistoryUnavailable`.
+//! * `result.runHistory`: `Read`, `Unavailable`, `NotSupported`, `NotRead`; `result.runSummary`:
+//!   per connector (see [`crate::adsync::run_history::ConnectorSummary::to_json`]).
 //! * After `done`/`fail` every further input gets the same decision with no events.
 //!
 //! Each event: `{"type": "DirectorySyncPoll", "message": "<sentence>", "data": {...}}`; data
-//! values are strings, numbers, booleans or lists of strings, never secrets.
+//! values are strings, numbers, booleans or lists of strings (and `runSummary`, a list of
+//! objects of such values), never secrets.
 //!
 //! | type | when | data |
 //! |---|---|---|
 //! | `DirectorySyncTriggered` | the trigger was accepted | `triggerAttempt`, `wait`, `providerMessage`?, `policyType`? |
 //! | `DirectorySyncWaiting` | once, with the first poll | `reason` (`TriggeredCycle`/`RunningCycle`), `timeoutSeconds`, `pollIntervalSeconds`, `startGraceSeconds`, `policyType`? |
 //! | `DirectorySyncPoll` | each poll result | `attempt`, `state`, `inProgress`, `elapsedMs`, `elapsedSeconds`, `startObserved`, `phase`, `failed`, `failureClass`?, `stagingMode`?, `policyType`? |
-//! | `DirectorySyncCompleted` | `done` | `waited`, `attempts`, `triggerAttempts`, `elapsedMs`, `elapsedSeconds`, `startObserved`, `evidence`, `warnings` (codes), `stagingMode`, `lastState`, `policyType`? |
-//! | `DirectorySyncFailed` | `fail`, exactly once | `class`, `errorId`, `category`, `transient`, `lastState`, `attempts`, `elapsedMs`, `elapsedSeconds`, `remoteMessage`?, `policyType`? |
+//! | `DirectorySyncCompleted` | `done` | `waited`, `attempts`, `triggerAttempts`, `elapsedMs`, `elapsedSeconds`, `startObserved`, `evidence`, `warnings` (codes), `stagingMode`, `lastState`, `runHistory`, `runSummary`?, `policyType`? |
+//! | `DirectorySyncFailed` | `fail`, exactly once | `class`, `errorId`, `category`, `transient`, `lastState`, `attempts`, `elapsedMs`, `elapsedSeconds`, `remoteMessage`?, `runHistory`? and `runSummary`? (run-result failures), `policyType`? |
 //!
 //! A full wait: `start` → `readState` · `baseline` → `trigger` · `triggered` → `poll`
 //! [Triggered, Waiting] · `state` Idle → `poll` [Poll] · `state` InProgress → `poll` [Poll] ·
@@ -162,6 +178,20 @@
 //!     [Triggered, Completed].
 //! 12. **Failures** end the run with exactly one `DirectorySyncFailed` event; malformed or
 //!     out-of-order input fails `Internal`; `cancel` fails `Cancelled`.
+//! 13. **Run history** (`runHistory` and `wait`): before each trigger a `readRuns`
+//!     (`reference`) takes the newest entry as the reference; a failed or reference-less answer
+//!     turns the run history off for the wait. On an idle read without other evidence (rule 5's
+//!     last case) a `readRuns` (`evidence`) is asked at once, at most
+//!     [`MAX_RUN_HISTORY_EVIDENCE_READS`] times per wait, the last kept for the end of the
+//!     start-grace window. A run since the reference is evidence (`RunHistoryEntry`): one still
+//!     in progress keeps polling; finished ones make that idle read pending confirmation as in
+//!     rule 5. None: as rule 5 (at the end of the window, `StartNotObserved`, and that read is the
+//!     summary). Completion asks one `readRuns` (`summary`) before `done`; its failure completes
+//!     with `RunHistoryUnavailable`. Runs since the reference that did not end `success` add one
+//!     warning each; with `failOnRunErrors` they fail `RunStopped` (any `stopped-*`/`no-start-*`)
+//!     or `RunErrors`. `failOnRunErrors` without `runHistory` completes with
+//!     `RunHistoryUnavailable`. Per wait with one trigger: at most 5 run-history reads (2 for a
+//!     cycle seen in progress), plus one per busy re-trigger.
 
 mod config;
 mod decision;
@@ -178,11 +208,13 @@ pub use config::{
     DEFAULT_TIMEOUT_SECONDS, MAX_POLL_INTERVAL_SECONDS, MAX_TIMEOUT_SECONDS,
 };
 pub use decision::{
-    Action, Decision, Evidence, FailOutcome, PollReason, Progress, WaitOutcome, Warning,
-    WarningCode,
+    Action, Decision, Evidence, FailOutcome, PollReason, Progress, RunHistoryStatus, RunsPurpose,
+    WaitOutcome, Warning, WarningCode,
 };
 pub use events::{Event, EventType};
-pub use input::{failure_from_json, Input, TriggerResult};
-pub use machine::{WaitMachine, CONFIRM_DELAY_MS, MAX_CONSECUTIVE_POLL_FAILURES};
+pub use input::{failure_from_json, Input, RunsRead, TriggerResult};
+pub use machine::{
+    WaitMachine, CONFIRM_DELAY_MS, MAX_CONSECUTIVE_POLL_FAILURES, MAX_RUN_HISTORY_EVIDENCE_READS,
+};
 pub use observation::{CycleState, Observation, ServerMarks};
 pub use server_time::{parse_server_time, parse_server_time_text, ServerTime};

@@ -58,6 +58,27 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         });
     }
 
+    /// <summary>
+    /// Reads the run history through <paramref name="authSession"/>: the runs newer than
+    /// <paramref name="since"/> (null: only take a reference). <paramref name="since"/> is the
+    /// <c>Reference</c> an earlier call returned (hashtable or object), or a server UTC time.
+    /// </summary>
+    public PSObject GetSyncCycleRuns(object? since, object? authSession)
+    {
+        PSObject session = RequireSession(authSession, "GetSyncCycleRuns");
+        object? plain = since is PSObject wrapped ? wrapped.BaseObject : since;
+        byte[]? sinceJson = plain is null ? null : NativeApi.Utf8Z(JsonBridge.ToJson(since));
+        return Call(session, (p, table) =>
+        {
+            fixed (byte* sincePtr = sinceJson)
+            {
+                byte* output = null;
+                NativeStatus status = NativeApi.ProviderGetSyncCycleRuns(p, sincePtr, (NativeSession*)table, &output);
+                return (status, NativeApi.TakeString(output));
+            }
+        });
+    }
+
     private PSObject Call(PSObject session, Func<IntPtr, IntPtr, (NativeStatus, string?)> native)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);

@@ -15,7 +15,12 @@ namespace IdLE.EntraConnect.Interop;
 public static class JsonBridge
 {
     /// <summary>How deep objects are written; deeper values are written as their text.</summary>
-    public const int MaxDepth = 5;
+    /// <remarks>
+    /// Eight levels reach a run's step errors in a session answer (answer, output list, run,
+    /// RunStepResults, step, SyncErrors, SyncErrorsXml) and a step's counters in the wait
+    /// machine's <c>runs</c> input; <see cref="MaxJsonBytes"/> bounds the size whatever the depth.
+    /// </remarks>
+    public const int MaxDepth = 8;
 
     /// <summary>
     /// The most JSON written for one value: the core's default cap on one session answer

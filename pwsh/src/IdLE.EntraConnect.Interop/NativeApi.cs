@@ -33,6 +33,7 @@ internal static unsafe class NativeApi
     internal static delegate* unmanaged<IntPtr, void> ProviderFree;
     internal static delegate* unmanaged<IntPtr, byte*, NativeSession*, byte**, NativeStatus> ProviderStartSyncCycle;
     internal static delegate* unmanaged<IntPtr, NativeSession*, byte**, NativeStatus> ProviderGetSyncCycleState;
+    internal static delegate* unmanaged<IntPtr, byte*, NativeSession*, byte**, NativeStatus> ProviderGetSyncCycleRuns;
     internal static delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus> WaitNew;
     internal static delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus> WaitHandle;
     internal static delegate* unmanaged<IntPtr, void> WaitFree;
@@ -75,6 +76,7 @@ internal static unsafe class NativeApi
                 ProviderFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_provider_free");
                 ProviderStartSyncCycle = (delegate* unmanaged<IntPtr, byte*, NativeSession*, byte**, NativeStatus>)Export(lib, "idle_ec_provider_start_sync_cycle");
                 ProviderGetSyncCycleState = (delegate* unmanaged<IntPtr, NativeSession*, byte**, NativeStatus>)Export(lib, "idle_ec_provider_get_sync_cycle_state");
+                ProviderGetSyncCycleRuns = (delegate* unmanaged<IntPtr, byte*, NativeSession*, byte**, NativeStatus>)Export(lib, "idle_ec_provider_get_sync_cycle_runs");
                 WaitNew = (delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_new");
                 WaitHandle = (delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_handle");
                 WaitFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_wait_free");

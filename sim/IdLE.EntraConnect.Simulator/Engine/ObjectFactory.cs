@@ -35,21 +35,7 @@ namespace IdLE.EntraConnect.Simulator.Engine
                 TotalSteps = 1,
                 StartDate = start,
                 EndDate = end,
-                RunStepResults = new List<RunStepResult>
-                {
-                    new RunStepResult
-                    {
-                        RunHistoryId = run.RunHistoryId,
-                        StepHistoryId = run.StepHistoryId,
-                        StepNumber = 1,
-                        StepResult = result,
-                        StartDate = start,
-                        EndDate = end,
-                        StageNoChange = complete && isImport ? 1 : 0,
-                        ExportUpdate = complete && isExport && run.Result == "success" ? 1 : 0,
-                        ExportFailure = complete && isExport && run.Result == "completed-export-errors" ? 1 : 0,
-                    },
-                },
+                RunStepResults = new List<RunStepResult> { StepCounts.For(run, complete, result, start, end) },
             };
         }
 
