@@ -16,6 +16,12 @@ use crate::session::RemoteSession;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+/// The ErrorId of a provider operation started from inside the same provider's session
+/// callback (the session called the provider again); such a call is refused, not run.
+pub const REENTRANT_CALL_ERROR_ID: &str = "IdLE.DirectorySync.ReentrantCall";
+/// The ErrorCategory name of [`REENTRANT_CALL_ERROR_ID`].
+pub const REENTRANT_CALL_CATEGORY: &str = "InvalidOperation";
+
 /// The answer to `StartSyncCycle`: the server accepted a cycle (which does not mean it ran).
 ///
 /// Serializes as `{"Started":true,"Message":"...","PolicyType":"Delta","AcceptedAtUtc":"...Z",
@@ -153,7 +159,11 @@ mod tests {
     impl Canned {
         fn new(output: Vec<Value>, errors: Vec<RemoteError>) -> Self {
             Canned {
-                answer: Ok(Answer { output, errors }),
+                answer: Ok(Answer {
+                    output,
+                    errors,
+                    ..Answer::default()
+                }),
                 calls: Vec::new(),
             }
         }
