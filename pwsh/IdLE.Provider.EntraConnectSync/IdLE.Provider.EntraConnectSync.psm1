@@ -79,12 +79,15 @@ function New-IdleEntraConnectDirectorySyncProvider {
         Native     = $native
     }
 
-    $provider.PSObject.Members.Add([psscriptmethod]::new('GetCapabilities', {
+    # The methods are unbound copies of their script blocks (Ast.GetScriptBlock()): bound to this
+    # module's session state, they would fail with a NullReferenceException once the runspace
+    # that created the provider is closed, while the provider may still be used from another.
+    $provider.PSObject.Members.Add([psscriptmethod]::new('GetCapabilities', ({
                 return @('IdLE.DirectorySync.Trigger', 'IdLE.DirectorySync.Status')
-            }))
+            }).Ast.GetScriptBlock()))
 
     # IdLE passes the session only to methods whose param block names 'AuthSession' literally.
-    $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', {
+    $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', ({
                 param(
                     [string] $PolicyType,
                     [object] $AuthSession
@@ -95,9 +98,9 @@ function New-IdleEntraConnectDirectorySyncProvider {
                 catch {
                     throw [IdLE.EntraConnect.Interop.ErrorRecords]::Unwrap($_)
                 }
-            }))
+            }).Ast.GetScriptBlock()))
 
-    $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
+    $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', ({
                 param(
                     [object] $AuthSession
                 )
@@ -107,12 +110,12 @@ function New-IdleEntraConnectDirectorySyncProvider {
                 catch {
                     throw [IdLE.EntraConnect.Interop.ErrorRecords]::Unwrap($_)
                 }
-            }))
+            }).Ast.GetScriptBlock()))
 
     # Frees the native provider now; otherwise it is freed when the object is collected.
-    $provider.PSObject.Members.Add([psscriptmethod]::new('Dispose', {
+    $provider.PSObject.Members.Add([psscriptmethod]::new('Dispose', ({
                 $this.Native.Dispose()
-            }))
+            }).Ast.GetScriptBlock()))
 
     return $provider
 }
