@@ -129,8 +129,8 @@ typedef struct idle_ec_wait idle_ec_wait;
 // Return 0 after writing an answer of the form
 // `{"output":[...],"errors":[{"message":"...","exceptionType":"...","fullyQualifiedErrorId":"...","category":"...","terminating":true}],"redact":["..."]}`
 // — errors the *command* raised belong in `errors`, with status 0. `redact` (optional) lists
-// strings that are secret (the session's own string values): they are masked in the errors'
-// text before it is classified or cut, and never echoed. Return non-zero only when the
+// strings that are secret (the session's own string values): they are masked in every text
+// of the failure, before it is cut, and never echoed. Return non-zero only when the
 // callback itself could not run; anything written to the sink is then taken as a plain-text
 // reason. The callback must not unwind (throw) into the library.
 typedef uint32_t (*idle_ec_invoke_callback)(void *userdata, const char *command, const char *parameters_json, idle_ec_sink *sink);

@@ -5,13 +5,14 @@
 //! the operation: `Start-ADSyncSyncCycle` reports a running cycle only as a non-terminating
 //! error next to otherwise normal-looking output.
 
-use crate::adsync::classify;
+use crate::adsync::classify_with;
 use crate::adsync::commands::{PolicyType, GET_SCHEDULER, POLICY_TYPE_PARAMETER, START_SYNC_CYCLE};
 use crate::adsync::scheduler::{looks_like_scheduler, SchedulerSettings, SyncState};
 use crate::adsync::start::{parse_start_output, SUCCESS};
 use crate::adsync::text::describe_output;
 use crate::adsync::values::{output_items, UtcTime};
 use crate::failure::{Failure, FailureClass};
+use crate::redact::Secrets;
 use crate::session::RemoteSession;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -98,7 +99,10 @@ pub fn start_sync_cycle(
     );
     let answer = session.invoke(START_SYNC_CYCLE, &parameters)?;
     if !answer.errors.is_empty() {
-        return Err(classify(&answer.errors));
+        return Err(classify_with(
+            &answer.errors,
+            &Secrets::new(answer.redact.iter()),
+        ));
     }
     let accepted = parse_start_output(&answer.output)?;
     Ok(TriggerResult {
@@ -123,7 +127,10 @@ pub fn start_sync_cycle(
 pub fn get_sync_cycle_state(session: &mut dyn RemoteSession) -> Result<StateResult, Failure> {
     let answer = session.invoke(GET_SCHEDULER, &Map::new())?;
     if !answer.errors.is_empty() {
-        return Err(classify(&answer.errors));
+        return Err(classify_with(
+            &answer.errors,
+            &Secrets::new(answer.redact.iter()),
+        ));
     }
     // An object without any scheduler property is refused rather than read as "Unknown": it
     // is not a scheduler at all, and guessing would hide a misrouted session.

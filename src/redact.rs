@@ -80,15 +80,20 @@ impl Secrets {
     /// Masks every value (and fragments of long values at the text's ends) in `text`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
+        // Whole values first, all of them: masking a fragment of one value first could break
+        // up a whole occurrence of another.
         for secret in &self.values {
-            let chars = secret.chars().count();
-            if chars >= MIN_ANYWHERE_CHARS {
+            if secret.chars().count() >= MIN_ANYWHERE_CHARS {
                 if out.contains(secret.as_str()) {
                     out = out.replace(secret.as_str(), MASK);
                 }
-                out = mask_edges(&out, secret);
             } else {
                 out = mask_whole_words(&out, secret);
+            }
+        }
+        for secret in &self.values {
+            if secret.chars().count() >= MIN_ANYWHERE_CHARS {
+                out = mask_edges(&out, secret);
             }
         }
         out
@@ -497,6 +502,14 @@ mod tests {
         assert_eq!(s.redact("token was ABCDEFG…"), "token was [redacted]…");
         assert_eq!(s.redact("KLMNOP was the token"), "[redacted] was the token");
         assert_eq!(s.redact("ABC and OP"), "ABC and OP");
+    }
+
+    #[test]
+    fn a_fragment_of_one_value_never_breaks_up_another() {
+        // Found by the fuzz run: the end of the first value ("token: ") is also the start of
+        // the text; masking it first left the second value whole but unrecognisable.
+        let s = Secrets::new(["Authorization: Basic …#token: ", "token: ';ЖЩЮЯЖЩЮЯ"]);
+        assert_eq!(s.redact("token: ';ЖЩЮЯЖЩЮЯ and on"), "[redacted] and on");
     }
 
     #[test]

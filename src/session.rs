@@ -39,21 +39,11 @@ pub struct Answer {
     /// Every error raised while the command ran, in order.
     #[serde(deserialize_with = "null_as_default")]
     pub errors: Vec<RemoteError>,
-    /// Strings the host marks as secret (the AuthSession's own string values): masked in the
-    /// errors' text before anything reads it (see [`crate::redact`]). Never echoed.
+    /// Strings the host marks as secret (the AuthSession's own string values): masked in every
+    /// text a failure shows, before it is cut (see [`crate::redact`] and
+    /// [`crate::adsync::classify_with`]). Never echoed.
     #[serde(deserialize_with = "null_as_default", skip_serializing)]
     pub redact: Vec<String>,
-}
-
-impl Answer {
-    /// Masks the secrets in [`Answer::redact`] and credential patterns in every error's text,
-    /// before the text is classified, flattened or cut.
-    pub fn redact_errors(&mut self) {
-        let secrets = crate::redact::Secrets::new(self.redact.iter());
-        for error in &mut self.errors {
-            error.redact(&secrets);
-        }
-    }
 }
 
 impl RemoteError {

@@ -5,16 +5,16 @@ use super::errors::{argument_failure, panic_failure_json};
 use super::guard::status_boundary_reporting;
 use super::status::idle_ec_status;
 use super::strings::{read_str, write_out};
-use crate::adsync::classify;
+use crate::adsync::classify_with;
 use crate::failure::{Failure, FailureClass};
 use crate::redact::Secrets;
 use crate::session::RemoteError;
 use serde::Deserialize;
 use std::ffi::c_char;
 
-/// The errors of `text`, with the secrets it lists masked: either a bare array of errors or
+/// The errors of `text` and the secrets it lists: either a bare array of errors or
 /// `{"errors":[...],"redact":["..."]}`.
-fn read_errors(text: &str) -> Option<Vec<RemoteError>> {
+fn read_errors(text: &str) -> Option<(Vec<RemoteError>, Secrets)> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Input {
@@ -25,15 +25,10 @@ fn read_errors(text: &str) -> Option<Vec<RemoteError>> {
             redact: Vec<String>,
         },
     }
-    let (mut errors, redact) = match serde_json::from_str::<Input>(text).ok()? {
-        Input::Bare(errors) => (errors, Vec::new()),
-        Input::WithSecrets { errors, redact } => (errors, redact),
-    };
-    let secrets = Secrets::new(redact.iter());
-    for error in &mut errors {
-        error.redact(&secrets);
-    }
-    Some(errors)
+    Some(match serde_json::from_str::<Input>(text).ok()? {
+        Input::Bare(errors) => (errors, Secrets::default()),
+        Input::WithSecrets { errors, redact } => (errors, Secrets::new(redact.iter())),
+    })
 }
 
 /// Classifies errors into one failure.
@@ -69,8 +64,11 @@ pub unsafe extern "C" fn idle_ec_classify_errors(
                 }
             };
             match read_errors(&text) {
-                Some(errors) if !errors.is_empty() => {
-                    write_out(out_failure_json, classify(&errors).to_json().to_string());
+                Some((errors, secrets)) if !errors.is_empty() => {
+                    write_out(
+                        out_failure_json,
+                        classify_with(&errors, &secrets).to_json().to_string(),
+                    );
                     idle_ec_status::Ok
                 }
                 _ => {

@@ -95,8 +95,8 @@ fn active_sink(token: *mut idle_ec_sink) -> Option<*mut idle_ec_sink> {
 /// Return 0 after writing an answer of the form
 /// `{"output":[...],"errors":[{"message":"...","exceptionType":"...","fullyQualifiedErrorId":"...","category":"...","terminating":true}],"redact":["..."]}`
 /// — errors the *command* raised belong in `errors`, with status 0. `redact` (optional) lists
-/// strings that are secret (the session's own string values): they are masked in the errors'
-/// text before it is classified or cut, and never echoed. Return non-zero only when the
+/// strings that are secret (the session's own string values): they are masked in every text
+/// of the failure, before it is cut, and never echoed. Return non-zero only when the
 /// callback itself could not run; anything written to the sink is then taken as a plain-text
 /// reason. The callback must not unwind (throw) into the library.
 #[allow(non_camel_case_types)]
@@ -283,10 +283,8 @@ pub(crate) fn parse_answer(command: &str, bytes: &[u8]) -> Result<Answer, Failur
     if text.trim().is_empty() {
         return Err(unexpected("it is empty".to_owned()));
     }
-    let mut answer = serde_json::from_str::<Answer>(text)
-        .map_err(|e| unexpected(format!("it is not the expected JSON ({e})")))?;
-    answer.redact_errors();
-    Ok(answer)
+    serde_json::from_str::<Answer>(text)
+        .map_err(|e| unexpected(format!("it is not the expected JSON ({e})")))
 }
 
 #[cfg(test)]

@@ -76,9 +76,12 @@ public static unsafe class SafeText
     }
 
     /// <summary>
-    /// The string values of <paramref name="sources"/>: each source's text (unless it is only its
-    /// type's name), and the strings in its note properties, dictionary values and lists, nested
-    /// up to <see cref="MaxSecretDepth"/> levels. Script properties are not run.
+    /// The string values of <paramref name="sources"/>. For a session object: its text (unless it
+    /// is only its type's name; a property bag's is <c>@{Name=value; ...}</c>) and the strings in
+    /// its own note properties. For a table or list (AuthSessionOptions): the strings in its
+    /// values and items, nested up to <see cref="MaxSecretDepth"/> levels. A session's deeper
+    /// state is not taken: it is the host's machinery, not the session's values. Script
+    /// properties are not run.
     /// </summary>
     public static List<string> SecretsOf(params object?[] sources)
     {
@@ -86,7 +89,9 @@ public static unsafe class SafeText
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
         foreach (object? source in sources)
         {
-            Collect(source, 0, found, seen, topLevel: true);
+            object? inner = source is PSObject p ? p.BaseObject : source;
+            bool data = inner is IDictionary || inner is IEnumerable && inner is not string;
+            Collect(source, data ? 0 : MaxSecretDepth - 1, found, seen, topLevel: true);
         }
         return found;
     }
@@ -115,6 +120,11 @@ public static unsafe class SafeText
             case System.Security.SecureString:
             case ScriptBlock:
                 return;
+        }
+        if (depth >= MaxSecretDepth)
+        {
+            // The last level: only texts, nothing looked into.
+            return;
         }
         if (inner.GetType().IsPrimitive || inner is decimal or DateTime or DateTimeOffset or TimeSpan or Guid or Enum)
         {
