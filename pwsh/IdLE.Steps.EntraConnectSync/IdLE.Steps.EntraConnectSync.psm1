@@ -254,6 +254,9 @@ function Invoke-IdleStepTriggerDirectorySync {
     $stepType = if ($Step.PSObject.Properties['Type'] -or ($Step -is [System.Collections.IDictionary] -and $Step.Contains('Type'))) { [string] $Step.Type } else { $script:StepType }
     $with = if ($Step -is [System.Collections.IDictionary]) { $Step['With'] } elseif ($Step.PSObject.Properties['With']) { $Step.With } else { $null }
 
+    # Failures are thrown with 'throw', not $PSCmdlet.ThrowTerminatingError: that one stamps the
+    # record with this call's InvocationInfo, whose BoundParameters (the context, With and its
+    # AuthSessionOptions) a deep serialisation of the error would carry along, secrets included.
     $fail = {
         param([object] $Failure)
         # Exactly one DirectorySyncFailed event per failure, then the classified error. Its
@@ -265,7 +268,7 @@ function Invoke-IdleStepTriggerDirectorySync {
             message = $record.Exception.Message
             data    = @{ class = $Failure.class; errorId = $record.FullyQualifiedErrorId; transient = [bool] $Failure.transient }
         }
-        $PSCmdlet.ThrowTerminatingError($record)
+        throw $record
     }
     $invalid = {
         param([string] $Message)
@@ -374,7 +377,7 @@ function Invoke-IdleStepTriggerDirectorySync {
                     else {
                         ConvertTo-DirectorySyncStepError -Failure $decision.failure
                     }
-                    $PSCmdlet.ThrowTerminatingError($record)
+                    throw $record
                 }
             }
 
@@ -429,7 +432,7 @@ function Invoke-IdleStepTriggerDirectorySync {
         catch {
             $null = $_
         }
-        $PSCmdlet.ThrowTerminatingError($record)
+        throw $record
     }
     finally {
         if (-not $finished) {
