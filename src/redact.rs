@@ -351,6 +351,8 @@ pub fn redact_patterns(text: &str) -> String {
         } else {
             None
         };
+        // A value masked already (the text went through here before) stays as it is.
+        let span = span.filter(|(start, _)| !text[*start..].starts_with(MASK));
         match span {
             Some((start, value_end)) => {
                 out.push_str(&text[copied..start]);
@@ -471,6 +473,22 @@ mod tests {
             p("http://admin:Hunter2@proxy:8080/x"),
             "http://admin:[redacted]@proxy:8080/x"
         );
+    }
+
+    #[test]
+    fn masking_twice_changes_nothing() {
+        for text in [
+            "Login failed: Password=Hunter2; User=bob",
+            "SQL: Server=db01;User Id=sa;Password=Hunter2;",
+            "Authorization: Basic dXNlcjpwYXNz",
+            "sent Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln and failed",
+            "http://admin:Hunter2@proxy:8080/x",
+            r#"{"client_secret": "s3cr3t value"}"#,
+            "New-Thing -Password s3cret -Name x",
+        ] {
+            let once = p(text);
+            assert_eq!(p(&once), once);
+        }
     }
 
     #[test]

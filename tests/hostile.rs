@@ -554,7 +554,8 @@ fn fuzz_scrubber_and_foreign_input_readers() {
         if out.contains(MASK) {
             masked += 1;
         }
-        let _ = redact_patterns(&text);
+        let once = redact_patterns(&text);
+        assert_eq!(redact_patterns(&once), once, "case {case}: {text:?}");
         // Foreign input readers: the wait machine's input and configuration, a session answer.
         let raw = rng.text(30);
         let _ = idle_entraconnect::wait::Input::from_json_str(&raw);
