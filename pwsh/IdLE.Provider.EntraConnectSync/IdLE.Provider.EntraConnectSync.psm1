@@ -34,8 +34,12 @@ function New-IdleEntraConnectDirectorySyncProvider {
     IdLE.DirectorySync.InvalidArgument, IdLE.DirectorySync.AuthSessionInvalid,
     IdLE.DirectorySync.PermissionDenied, IdLE.DirectorySync.CycleBusy,
     IdLE.DirectorySync.ADSyncUnavailable, IdLE.DirectorySync.RemoteExecutionFailed,
-    IdLE.DirectorySync.UnexpectedResponse, IdLE.DirectorySync.SchedulerSuspended and
-    IdLE.DirectorySync.InternalError. Transient ones carry Exception.Data['Idle.IsTransient'].
+    IdLE.DirectorySync.UnexpectedResponse, IdLE.DirectorySync.SchedulerSuspended,
+    IdLE.DirectorySync.InternalError, IdLE.DirectorySync.ProviderDisposed (a call after Dispose())
+    and IdLE.DirectorySync.ReentrantCall (the session called the provider again from inside its
+    InvokeCommand). Transient ones carry Exception.Data['Idle.IsTransient']. Secrets are masked in
+    every message: the session's own string values and credential patterns such as Password=...
+    (docs/redaction.md).
     This function itself fails with IdLE.DirectorySync.NativeLibraryUnavailable (category
     ResourceUnavailable) when the native core for this platform is missing or cannot be loaded.
 

@@ -211,7 +211,9 @@ function Invoke-IdleStepTriggerDirectorySync {
 
     Events (through the context's EventSink): DirectorySyncTriggered, DirectorySyncWaiting,
     DirectorySyncPoll, DirectorySyncCompleted, DirectorySyncFailed. Event data never contains the
-    session or its options.
+    session or its options; texts from the server, the host and the session are masked
+    (the session's and the options' string values, credential patterns such as Password=...) and
+    bounded to one line (docs/redaction.md).
 
     Failures are thrown as ErrorRecords with stable ErrorIds (IdLE.DirectorySync.*), transient ones
     marked with Exception.Data['Idle.IsTransient'] so the engine may retry. Stopping the pipeline
