@@ -351,8 +351,12 @@ pub fn redact_patterns(text: &str) -> String {
         } else {
             None
         };
-        // A value masked already (the text went through here before) stays as it is.
-        let span = span.filter(|(start, _)| !text[*start..].starts_with(MASK));
+        // A value masked already (the text went through here before) stays as it is, and so
+        // does a span holding a mask ("Bearer Pwd=[redacted]").
+        let span = span.filter(|(start, end)| {
+            !text[*start..].starts_with(MASK)
+                && !text[*start..*end].contains(&MASK[..MASK.len() - 1])
+        });
         match span {
             Some((start, value_end)) => {
                 out.push_str(&text[copied..start]);
@@ -485,6 +489,7 @@ mod tests {
             "http://admin:Hunter2@proxy:8080/x",
             r#"{"client_secret": "s3cr3t value"}"#,
             "New-Thing -Password s3cret -Name x",
+            "Authorization: Basic \u{1b}\tBearer \tPwd=_ʉ;} x",
         ] {
             let once = p(text);
             assert_eq!(p(&once), once);
