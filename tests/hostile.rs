@@ -317,6 +317,30 @@ fn configuration_echoes_are_one_bounded_line_even_for_100_mb() {
         assert!(!message.contains('\n'));
     }
 
+    // Unknown keys of the provider options and of a scrub request are named, bounded.
+    let key = "K\n".repeat(1_000_000);
+    let options = CString::new(json!({ key.clone(): 1 }).to_string()).unwrap();
+    let mut provider = null_mut();
+    let mut error = null_mut();
+    let status = unsafe { idle_ec_provider_new(options.as_ptr(), &mut provider, &mut error) };
+    assert_eq!(status, idle_ec_status::InvalidArgument);
+    let message = take(error)["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.len() < 600 && !message.contains('\n'),
+        "{} bytes",
+        message.len()
+    );
+    let request = CString::new(json!({ "text": "x", key: 1 }).to_string()).unwrap();
+    let mut out = null_mut();
+    let status = unsafe { idle_ec_text_scrub(request.as_ptr(), &mut out) };
+    assert_eq!(status, idle_ec_status::InvalidArgument);
+    let message = take(out)["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.len() < 600 && !message.contains('\n'),
+        "{} bytes",
+        message.len()
+    );
+
     let huge = format!(r#"{{"policyType":"{}"}}"#, "D".repeat(100 * 1024 * 1024));
     let (status, message) = wait_new_error(&huge);
     assert_eq!(status, idle_ec_status::InvalidArgument);

@@ -76,7 +76,11 @@ pub unsafe extern "C" fn idle_ec_provider_new(
                             out_error_json,
                             failure_json(
                                 FailureClass::InvalidInput,
-                                format!("The provider options are not valid: {e}."),
+                                // serde names an unknown key in its message: bounded.
+                                format!(
+                                    "The provider options are not valid: {}.",
+                                    crate::adsync::text::one_line(&e.to_string(), 200)
+                                ),
                             ),
                         );
                         return idle_ec_status::InvalidArgument;

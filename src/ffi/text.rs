@@ -6,6 +6,7 @@ use super::errors::{argument_failure, emit, panic_failure_json};
 use super::guard::status_boundary_reporting;
 use super::status::idle_ec_status;
 use super::strings::read_str;
+use crate::adsync::text::one_line;
 use crate::failure::{Failure, FailureClass};
 use crate::redact::{scrub, Secrets};
 use serde::Deserialize;
@@ -69,7 +70,8 @@ pub unsafe extern "C" fn idle_ec_text_scrub(
             let request = match serde_json::from_str::<ScrubRequest>(&text) {
                 Ok(r) => r,
                 Err(e) => {
-                    emit(out_text, invalid(e.to_string()));
+                    // serde names an unknown key in its message: bounded.
+                    emit(out_text, invalid(one_line(&e.to_string(), 200)));
                     return idle_ec_status::InvalidArgument;
                 }
             };
