@@ -25,10 +25,26 @@
 // Largest accepted `maxAnswerBytes`: the sink never holds more than this in memory.
 #define IDLE_EC_MAX_MAX_ANSWER_BYTES ((1024 * 1024) * 1024)
 
+// Default `maxChars`.
+#define IDLE_EC_DEFAULT_SCRUB_CHARS 1000
+
+// Largest accepted `maxChars`.
+#define IDLE_EC_MAX_SCRUB_CHARS 100000
+
 // The ABI version implemented by this library. A caller built for another value must refuse to
 // use the library. Bumped on any incompatible change to a signature, a struct layout, a status
 // value or a JSON shape.
 #define IDLE_EC_ABI_VERSION 1
+
+// A secret value this long (in characters) or longer is masked wherever it appears; a shorter
+// one only where it stands as a whole word.
+#define IDLE_EC_REDACT_MIN_ANYWHERE_CHARS 8
+
+// The shortest fragment of a long secret value masked at either end of a text that arrived cut.
+#define IDLE_EC_REDACT_MIN_FRAGMENT_CHARS 4
+
+// The most secret values one `Secrets` keeps (the longest are kept).
+#define IDLE_EC_REDACT_MAX_SECRETS 1024
 
 // Default for `timeoutSeconds` (the IdLE step's documented default).
 #define IDLE_EC_DEFAULT_TIMEOUT_SECONDS 600
@@ -46,6 +62,9 @@
 
 // Largest `pollIntervalSeconds`: one hour.
 #define IDLE_EC_MAX_POLL_INTERVAL_SECONDS 3600
+
+// Longest failure message taken from a provider, in characters.
+#define IDLE_EC_MAX_MESSAGE_CHARS 2000
 
 // Transient poll failures in a row after which the wait fails with the last one's class.
 #define IDLE_EC_MAX_CONSECUTIVE_POLL_FAILURES 5
@@ -118,8 +137,10 @@ typedef struct idle_ec_wait idle_ec_wait;
 // * `sink`: where the answer goes, through [`idle_ec_sink_write`]. Valid only during the call.
 //
 // Return 0 after writing an answer of the form
-// `{"output":[...],"errors":[{"message":"...","exceptionType":"...","fullyQualifiedErrorId":"...","category":"...","terminating":true}]}`
-// — errors the *command* raised belong in `errors`, with status 0. Return non-zero only when the
+// `{"output":[...],"errors":[{"message":"...","exceptionType":"...","fullyQualifiedErrorId":"...","category":"...","terminating":true}],"redact":["..."]}`
+// — errors the *command* raised belong in `errors`, with status 0. `redact` (optional) lists
+// strings that are secret (the session's own string values): they are masked in every text
+// of the failure, before it is cut, and never echoed. Return non-zero only when the
 // callback itself could not run; anything written to the sink is then taken as a plain-text
 // reason. The callback must not unwind (throw) into the library.
 typedef uint32_t (*idle_ec_invoke_callback)(void *userdata, const char *command, const char *parameters_json, idle_ec_sink *sink);
@@ -148,7 +169,10 @@ extern "C" {
 //
 // `errors_json` is a JSON array of error objects
 // `{"message","exceptionType","fullyQualifiedErrorId","category","terminating"}` (every field
-// optional). `*out_failure_json` receives the failure JSON
+// optional), or an object `{"errors":[...],"redact":["..."]}` whose `redact` lists strings that
+// are secret (e.g. the AuthSession's string values): they and credential patterns
+// (`password=…`, `Bearer …`, see `docs/redaction.md`) are masked before the text is cut, and
+// never reach the failure. `*out_failure_json` receives the failure JSON
 // `{"class","errorId","category","transient","message","remoteMessage"}` — or, for a non-OK
 // status, a failure describing the bad argument — to free with [`idle_ec_string_free`].
 // Neither pointer may be NULL. Thread-safe.
@@ -191,7 +215,10 @@ void idle_ec_provider_free(idle_ec_provider *provider);
 //   (`IDLE_EC_STATUS_INVALID_ARGUMENT` for a bad policy type, `IDLE_EC_STATUS_OPERATION_FAILED`
 //   for a classified failure of the server or the session).
 //
-// Thread-safe for distinct sessions; `provider` is only read.
+// Thread-safe for distinct sessions; `provider` is only read. Re-entry is refused: a call made
+// from inside `session`'s callback on the same provider (on this thread) returns
+// `IDLE_EC_STATUS_INVALID_ARGUMENT` with a failure whose `errorId` is
+// `IdLE.DirectorySync.ReentrantCall` (category `InvalidOperation`), without calling any session.
 //
 // # Safety
 // `provider` must be NULL or a live provider; `policy_type` NULL or NUL-terminated; `session` NULL or a table whose callback is safe to call with its `userdata` during this call; `out_json` NULL or valid for one pointer write.
@@ -263,6 +290,23 @@ idle_ec_status idle_ec_sink_write(idle_ec_sink *sink,
 // # Safety
 // `s` must be NULL or a string returned by this library and not yet freed.
 void idle_ec_string_free(char *s);
+
+// Masks secrets in a text and flattens it to one bounded line.
+//
+// `request_json` is `{"text":"...","maxChars":<1..100000, default 1000>,"redact":["..."]}`:
+// every string in `redact` (e.g. the AuthSession's and the AuthSessionOptions' string values)
+// and every credential pattern (`password=…`, `Authorization: …`, `Bearer …`; see
+// `docs/redaction.md`) is masked as `[redacted]` *before* the text is flattened to one line
+// (whitespace and control characters collapse into single spaces) and cut to `maxChars`
+// characters (an ellipsis marks a cut). On `IDLE_EC_STATUS_OK`, `*out_text` receives the
+// resulting text (plain UTF-8, not JSON); on any other status a failure JSON. Free it with
+// [`idle_ec_string_free`](super::strings::idle_ec_string_free). Neither pointer may be NULL.
+// Thread-safe.
+//
+// # Safety
+// `request_json` must be NULL or a NUL-terminated string; `out_text` NULL or valid for one pointer write.
+idle_ec_status idle_ec_text_scrub(const char *request_json,
+                                  char **out_text);
 
 // Returns the ABI version of this library ([`IDLE_EC_ABI_VERSION`]).
 //

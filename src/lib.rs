@@ -7,6 +7,7 @@
 //! * [`failure`]: the failure classes every error is sorted into, with stable identifiers.
 //! * [`session`]: the one trait through which a remote server is reached.
 //! * [`provider`]: the provider operations (trigger, state) written against that trait.
+//! * [`redact`]: the rules that keep secrets out of messages and events.
 //! * [`wait`]: the sans-I/O wait machine that decides when a triggered cycle has really finished.
 //! * [`ffi`]: the C ABI; no domain logic lives there.
 
@@ -14,5 +15,6 @@ pub mod adsync;
 pub mod failure;
 pub mod ffi;
 pub mod provider;
+pub mod redact;
 pub mod session;
 pub mod wait;

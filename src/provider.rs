@@ -5,7 +5,7 @@
 //! the operation: `Start-ADSyncSyncCycle` reports a running cycle only as a non-terminating
 //! error next to otherwise normal-looking output.
 
-use crate::adsync::classify;
+use crate::adsync::classify_with;
 use crate::adsync::commands::{
     PolicyType, GET_RUN_PROFILE_RESULT, GET_SCHEDULER, POLICY_TYPE_PARAMETER, START_SYNC_CYCLE,
 };
@@ -17,9 +17,16 @@ use crate::adsync::start::{parse_start_output, SUCCESS};
 use crate::adsync::text::describe_output;
 use crate::adsync::values::{output_items, UtcTime};
 use crate::failure::{Failure, FailureClass};
+use crate::redact::Secrets;
 use crate::session::RemoteSession;
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+/// The ErrorId of a provider operation started from inside the same provider's session
+/// callback (the session called the provider again); such a call is refused, not run.
+pub const REENTRANT_CALL_ERROR_ID: &str = "IdLE.DirectorySync.ReentrantCall";
+/// The ErrorCategory name of [`REENTRANT_CALL_ERROR_ID`].
+pub const REENTRANT_CALL_CATEGORY: &str = "InvalidOperation";
 
 /// The answer to `StartSyncCycle`: the server accepted a cycle (which does not mean it ran).
 ///
@@ -97,7 +104,10 @@ pub fn start_sync_cycle(
     );
     let answer = session.invoke(START_SYNC_CYCLE, &parameters)?;
     if !answer.errors.is_empty() {
-        return Err(classify(&answer.errors));
+        return Err(classify_with(
+            &answer.errors,
+            &Secrets::new(answer.redact.iter()),
+        ));
     }
     let accepted = parse_start_output(&answer.output)?;
     Ok(TriggerResult {
@@ -122,7 +132,10 @@ pub fn start_sync_cycle(
 pub fn get_sync_cycle_state(session: &mut dyn RemoteSession) -> Result<StateResult, Failure> {
     let answer = session.invoke(GET_SCHEDULER, &Map::new())?;
     if !answer.errors.is_empty() {
-        return Err(classify(&answer.errors));
+        return Err(classify_with(
+            &answer.errors,
+            &Secrets::new(answer.redact.iter()),
+        ));
     }
     // An object without any scheduler property is refused rather than read as "Unknown": it
     // is not a scheduler at all, and guessing would hide a misrouted session.
@@ -216,7 +229,10 @@ pub fn get_sync_cycle_runs(
     }
     let answer = session.invoke(GET_RUN_PROFILE_RESULT, &parameters)?;
     if !answer.errors.is_empty() {
-        return Err(classify(&answer.errors));
+        return Err(classify_with(
+            &answer.errors,
+            &Secrets::new(answer.redact.iter()),
+        ));
     }
     let all = RunProfileResult::from_output(&answer.output);
     if all.is_empty()
@@ -267,7 +283,11 @@ mod tests {
     impl Canned {
         fn new(output: Vec<Value>, errors: Vec<RemoteError>) -> Self {
             Canned {
-                answer: Ok(Answer { output, errors }),
+                answer: Ok(Answer {
+                    output,
+                    errors,
+                    ..Answer::default()
+                }),
                 calls: Vec::new(),
             }
         }

@@ -39,6 +39,24 @@ pub struct Answer {
     /// Every error raised while the command ran, in order.
     #[serde(deserialize_with = "null_as_default")]
     pub errors: Vec<RemoteError>,
+    /// Strings the host marks as secret (the AuthSession's own string values): masked in every
+    /// text a failure shows, before it is cut (see [`crate::redact`] and
+    /// [`crate::adsync::classify_with`]). Never echoed.
+    #[serde(deserialize_with = "null_as_default", skip_serializing)]
+    pub redact: Vec<String>,
+}
+
+impl RemoteError {
+    /// Masks `secrets` and credential patterns in the error's message, type and error id.
+    pub fn redact(&mut self, secrets: &crate::redact::Secrets) {
+        let clean = |text: &str| crate::redact::redact_patterns(&secrets.redact(text));
+        self.message = clean(&self.message);
+        for field in [&mut self.exception_type, &mut self.fully_qualified_error_id] {
+            if let Some(text) = field.as_mut() {
+                *text = clean(text);
+            }
+        }
+    }
 }
 
 /// Every field of an answer is optional, and PowerShell writes an absent value as `null`: a

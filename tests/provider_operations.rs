@@ -17,7 +17,11 @@ struct FakeSession {
 impl FakeSession {
     fn answering(output: Vec<Value>, errors: Vec<RemoteError>) -> Self {
         FakeSession {
-            answers: vec![Ok(Answer { output, errors })],
+            answers: vec![Ok(Answer {
+                output,
+                errors,
+                ..Answer::default()
+            })],
             calls: Vec::new(),
         }
     }

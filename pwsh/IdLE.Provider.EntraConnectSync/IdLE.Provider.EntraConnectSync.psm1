@@ -44,8 +44,12 @@ function New-IdleEntraConnectDirectorySyncProvider {
     IdLE.DirectorySync.InvalidArgument, IdLE.DirectorySync.AuthSessionInvalid,
     IdLE.DirectorySync.PermissionDenied, IdLE.DirectorySync.CycleBusy,
     IdLE.DirectorySync.ADSyncUnavailable, IdLE.DirectorySync.RemoteExecutionFailed,
-    IdLE.DirectorySync.UnexpectedResponse, IdLE.DirectorySync.SchedulerSuspended and
-    IdLE.DirectorySync.InternalError. Transient ones carry Exception.Data['Idle.IsTransient'].
+    IdLE.DirectorySync.UnexpectedResponse, IdLE.DirectorySync.SchedulerSuspended,
+    IdLE.DirectorySync.InternalError, IdLE.DirectorySync.ProviderDisposed (a call after Dispose())
+    and IdLE.DirectorySync.ReentrantCall (the session called the provider again from inside its
+    InvokeCommand). Transient ones carry Exception.Data['Idle.IsTransient']. Secrets are masked in
+    every message: the session's own string values and credential patterns such as Password=...
+    (docs/redaction.md).
     This function itself fails with IdLE.DirectorySync.NativeLibraryUnavailable (category
     ResourceUnavailable) when the native core for this platform is missing or cannot be loaded.
 
@@ -97,12 +101,15 @@ function New-IdleEntraConnectDirectorySyncProvider {
         Native     = $native
     }
 
-    $provider.PSObject.Members.Add([psscriptmethod]::new('GetCapabilities', {
+    # The methods are unbound copies of their script blocks (Ast.GetScriptBlock()): bound to this
+    # module's session state, they would fail with a NullReferenceException once the runspace
+    # that created the provider is closed, while the provider may still be used from another.
+    $provider.PSObject.Members.Add([psscriptmethod]::new('GetCapabilities', ({
                 return @('IdLE.DirectorySync.Trigger', 'IdLE.DirectorySync.Status')
-            }))
+            }).Ast.GetScriptBlock()))
 
     # IdLE passes the session only to methods whose param block names 'AuthSession' literally.
-    $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', {
+    $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', ({
                 param(
                     [string] $PolicyType,
                     [object] $AuthSession
@@ -113,9 +120,9 @@ function New-IdleEntraConnectDirectorySyncProvider {
                 catch {
                     throw [IdLE.EntraConnect.Interop.ErrorRecords]::Unwrap($_)
                 }
-            }))
+            }).Ast.GetScriptBlock()))
 
-    $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
+    $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', ({
                 param(
                     [object] $AuthSession
                 )
@@ -125,7 +132,7 @@ function New-IdleEntraConnectDirectorySyncProvider {
                 catch {
                     throw [IdLE.EntraConnect.Interop.ErrorRecords]::Unwrap($_)
                 }
-            }))
+            }).Ast.GetScriptBlock()))
 
     # Optional for the step: a provider without it still works (no run results are reported).
     $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleRuns', {
@@ -142,9 +149,9 @@ function New-IdleEntraConnectDirectorySyncProvider {
             }))
 
     # Frees the native provider now; otherwise it is freed when the object is collected.
-    $provider.PSObject.Members.Add([psscriptmethod]::new('Dispose', {
+    $provider.PSObject.Members.Add([psscriptmethod]::new('Dispose', ({
                 $this.Native.Dispose()
-            }))
+            }).Ast.GetScriptBlock()))
 
     return $provider
 }

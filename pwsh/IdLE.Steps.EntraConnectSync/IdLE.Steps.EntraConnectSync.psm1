@@ -90,42 +90,6 @@ function ConvertTo-DirectorySyncStepError {
     return [IdLE.EntraConnect.Interop.DirectorySyncException]::FromFailure($Failure).ErrorRecord
 }
 
-function Test-DataOnly {
-    # True when a value holds only data: no script blocks anywhere inside (AuthSessionOptions are
-    # handed to the host's broker, and code there would run with the host's rights).
-    param([object] $Value, [int] $Depth = 0)
-    if ($null -eq $Value) { return $true }
-    if ($Depth -gt 16) { return $false }
-    if ($Value -is [scriptblock]) { return $false }
-    $isBag = $Value.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject]
-    if ($isBag -or $Value -is [System.Collections.IDictionary]) {
-        # A script property or method attached to a table or a property bag is code.
-        foreach ($member in $Value.PSObject.Members) {
-            if ($member -is [System.Management.Automation.PSScriptProperty] -or $member -is [System.Management.Automation.PSScriptMethod]) { return $false }
-        }
-    }
-    if ($Value -is [System.Collections.IDictionary]) {
-        foreach ($key in $Value.Keys) {
-            if (-not (Test-DataOnly -Value $key -Depth ($Depth + 1))) { return $false }
-            if (-not (Test-DataOnly -Value $Value[$key] -Depth ($Depth + 1))) { return $false }
-        }
-        return $true
-    }
-    if ($Value -is [System.Collections.IEnumerable] -and $Value -isnot [string]) {
-        foreach ($item in $Value) {
-            if (-not (Test-DataOnly -Value $item -Depth ($Depth + 1))) { return $false }
-        }
-    }
-    if ($isBag) {
-        # Only note properties, each holding data.
-        foreach ($property in $Value.PSObject.Properties) {
-            if ($property -isnot [System.Management.Automation.PSNoteProperty]) { return $false }
-            if (-not (Test-DataOnly -Value $property.Value -Depth ($Depth + 1))) { return $false }
-        }
-    }
-    return $true
-}
-
 function Get-WithProblem {
     # Returns $null when With is acceptable to this module, or a message naming the offending key.
     # Numeric ranges, the policy type and wait settings are checked by the native wait machine.
@@ -138,12 +102,18 @@ function Get-WithProblem {
     $allowed = @($schema.RequiredKeys) + @($schema.OptionalKeys)
     foreach ($key in $With.Keys) {
         if ($allowed -notcontains $key) {
-            return "With.$key is not a key of $($script:StepType). Allowed keys: $($allowed -join ', ')."
+            return "With.$([IdLE.EntraConnect.Interop.SafeText]::Echo($key)) is not a key of $($script:StepType). Allowed keys: $($allowed -join ', ')."
         }
     }
     $name = $With['AuthSessionName']
     if ($name -isnot [string] -or [string]::IsNullOrWhiteSpace($name)) {
         return "With.AuthSessionName is required: the name of the AuthSession the host's AuthSessionBroker hands out for the Entra Connect server."
+    }
+    # A NUL would cut a name short in any C string on the host's side: refused before any call.
+    foreach ($textKey in 'AuthSessionName', 'PolicyType', 'Provider') {
+        if ($With[$textKey] -is [string] -and $With[$textKey].Contains([char] 0)) {
+            return "With.$textKey contains a NUL character (\0); remove it."
+        }
     }
     if ($With.ContainsKey('PolicyType') -eq $false -or $null -eq $With['PolicyType']) {
         return "With.PolicyType is required: 'Delta' or 'Initial'."
@@ -155,8 +125,9 @@ function Get-WithProblem {
         if ($With['AuthSessionOptions'] -isnot [hashtable]) {
             return "With.AuthSessionOptions must be a hashtable of data for the host's AuthSessionBroker."
         }
-        if (-not (Test-DataOnly -Value $With['AuthSessionOptions'])) {
-            return "With.AuthSessionOptions must hold data only, at most 16 levels deep: script blocks, script properties and script methods are not allowed."
+        $optionsProblem = [IdLE.EntraConnect.Interop.DataOnly]::Problem($With['AuthSessionOptions'])
+        if ($null -ne $optionsProblem) {
+            return "With.AuthSessionOptions must hold data only (no script blocks, script properties or script methods, no NUL characters), at most $([IdLE.EntraConnect.Interop.DataOnly]::MaxDepth) levels deep and $([IdLE.EntraConnect.Interop.DataOnly]::MaxValues) values; it $optionsProblem."
         }
     }
     foreach ($flag in 'Wait', 'WaitForRunningCycle', 'FailOnRunErrors') {
@@ -213,16 +184,21 @@ function Get-ProviderObservation {
         [object] $AuthSession,
         [string] $Kind,
         [string] $ResultKey,
-        [string] $FailedKind
+        [string] $FailedKind,
+        [object] $AuthSessionOptions
     )
     try {
         $answer = @(Invoke-ProviderMethod -Provider $Provider -Name $Name -Arguments $Arguments -AuthSession $AuthSession)
     }
     catch {
         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
+        # The session's and the options' values are masked in every text before it goes on; our
+        # provider's classified failure is rebuilt from that masked copy (same ErrorId).
+        $failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $AuthSession, $AuthSessionOptions)
+        $classified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
         return @{
-            Input      = @{ kind = $FailedKind; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $AuthSession) }
-            Classified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
+            Input      = @{ kind = $FailedKind; failure = $failure }
+            Classified = if ($null -ne $classified) { [IdLE.EntraConnect.Interop.DirectorySyncException]::FromFailure($failure) } else { $null }
         }
     }
     if ($answer.Count -eq 1 -and $null -ne $answer[0]) {
@@ -283,7 +259,9 @@ function Invoke-IdleStepTriggerDirectorySync {
 
     Events (through the context's EventSink): DirectorySyncTriggered, DirectorySyncWaiting,
     DirectorySyncPoll, DirectorySyncCompleted, DirectorySyncFailed. Event data never contains the
-    session or its options.
+    session or its options; texts from the server, the host and the session are masked
+    (the session's and the options' string values, credential patterns such as Password=...) and
+    bounded to one line (docs/redaction.md).
 
     Failures are thrown as ErrorRecords with stable ErrorIds (IdLE.DirectorySync.*), transient ones
     marked with Exception.Data['Idle.IsTransient'] so the engine may retry. Stopping the pipeline
@@ -331,28 +309,36 @@ function Invoke-IdleStepTriggerDirectorySync {
     $stepType = if ($Step.PSObject.Properties['Type'] -or ($Step -is [System.Collections.IDictionary] -and $Step.Contains('Type'))) { [string] $Step.Type } else { $script:StepType }
     $with = if ($Step -is [System.Collections.IDictionary]) { $Step['With'] } elseif ($Step.PSObject.Properties['With']) { $Step.With } else { $null }
 
+    # Failures are thrown with 'throw', not $PSCmdlet.ThrowTerminatingError: that one stamps the
+    # record with this call's InvocationInfo, whose BoundParameters (the context, With and its
+    # AuthSessionOptions) a deep serialisation of the error would carry along, secrets included.
     $fail = {
         param([object] $Failure)
-        # Exactly one DirectorySyncFailed event per failure, then the classified error.
+        # Exactly one DirectorySyncFailed event per failure, then the classified error. Its
+        # message may quote user input and host errors: one line, bounded, secrets masked.
+        $Failure.message = [IdLE.EntraConnect.Interop.SafeText]::Scrub([string] $Failure.message, 2000, @($sessionOptions))
         $record = ConvertTo-DirectorySyncStepError -Failure $Failure
         Write-StepEvent -Context $Context -StepName $stepName -StepEvent @{
             type    = 'DirectorySyncFailed'
             message = $record.Exception.Message
             data    = @{ class = $Failure.class; errorId = $record.FullyQualifiedErrorId; transient = [bool] $Failure.transient }
         }
-        $PSCmdlet.ThrowTerminatingError($record)
+        throw $record
     }
     $invalid = {
         param([string] $Message)
-        & $fail @{ class = 'InvalidInput'; errorId = 'IdLE.DirectorySync.InvalidArgument'; category = 'InvalidArgument'; transient = $false; message = "$($script:StepType) '$stepName': $Message" }
+        & $fail @{ class = 'InvalidInput'; errorId = 'IdLE.DirectorySync.InvalidArgument'; category = 'InvalidArgument'; transient = $false; message = "$($script:StepType) '$stepTitle': $Message" }
     }
+    # The step's name as messages echo it (a workflow author's text: one line, bounded).
+    $stepTitle = [IdLE.EntraConnect.Interop.SafeText]::Echo($stepName)
+    $sessionOptions = $null
 
     if ($with -is [hashtable]) {
         # Keys are read in any casing, whatever comparer the host's hashtable was built with.
         $normalized = [hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
         foreach ($key in $with.Keys) {
             if ($normalized.ContainsKey([string] $key)) {
-                & $invalid "Step.With has the key '$key' more than once, in different casings."
+                & $invalid "Step.With has the key '$([IdLE.EntraConnect.Interop.SafeText]::Echo($key))' more than once, in different casings."
             }
             $normalized[[string] $key] = $with[$key]
         }
@@ -365,11 +351,12 @@ function Invoke-IdleStepTriggerDirectorySync {
     $providers = $Context.Providers
     $provider = if ($providers -is [System.Collections.IDictionary] -and $providers.Contains($alias)) { $providers[$alias] } else { $null }
     if ($null -eq $provider) {
-        & $invalid "With.Provider: the host supplied no provider under the alias '$alias'. Add one to the Providers hashtable (e.g. `$providers['$alias'] = New-IdleEntraConnectDirectorySyncProvider) or set With.Provider to the alias you use."
+        $shownAlias = [IdLE.EntraConnect.Interop.SafeText]::Echo($alias)
+        & $invalid "With.Provider: the host supplied no provider under the alias '$shownAlias'. Add one to the Providers hashtable (e.g. `$providers['$shownAlias'] = New-IdleEntraConnectDirectorySyncProvider) or set With.Provider to the alias you use."
     }
     foreach ($methodName in 'StartSyncCycle', 'GetSyncCycleState') {
         if ($null -eq $provider.PSObject.Methods[$methodName]) {
-            & $invalid "The provider '$alias' has no method '$methodName'; a directory sync provider must implement StartSyncCycle and GetSyncCycleState."
+            & $invalid "The provider '$([IdLE.EntraConnect.Interop.SafeText]::Echo($alias))' has no method '$methodName'; a directory sync provider must implement StartSyncCycle and GetSyncCycleState."
         }
     }
     # Optional: without it the wait works as before, and no run results are reported.
@@ -399,7 +386,7 @@ function Invoke-IdleStepTriggerDirectorySync {
         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
         & $fail @{
             class = 'RemoteExecutionFailed'; errorId = 'IdLE.DirectorySync.RemoteExecutionFailed'; category = 'ConnectionError'; transient = $true
-            message = "$($script:StepType) '$stepName': the host could not provide the AuthSession '$($with['AuthSessionName'])': $($_.Exception.Message)"
+            message = "$($script:StepType) '$stepTitle': the host could not provide the AuthSession '$([IdLE.EntraConnect.Interop.SafeText]::Echo($with['AuthSessionName']))': $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($sessionOptions)))"
         }
     }
     # Validated by the machine above: pass the canonical spelling on to any provider.
@@ -447,7 +434,7 @@ function Invoke-IdleStepTriggerDirectorySync {
                     else {
                         ConvertTo-DirectorySyncStepError -Failure $decision.failure
                     }
-                    $PSCmdlet.ThrowTerminatingError($record)
+                    throw $record
                 }
             }
 
@@ -468,7 +455,7 @@ function Invoke-IdleStepTriggerDirectorySync {
 
             $call = if ([string] $decision.action -eq 'trigger') {
                 Get-ProviderObservation -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session `
-                    -Kind 'triggered' -ResultKey 'result' -FailedKind 'triggerFailed'
+                    -Kind 'triggered' -ResultKey 'result' -FailedKind 'triggerFailed' -AuthSessionOptions $sessionOptions
             }
             elseif ([string] $decision.action -eq 'readRuns') {
                 # The run history since the machine's reference (none: take the reference).
@@ -478,7 +465,7 @@ function Invoke-IdleStepTriggerDirectorySync {
             else {
                 # 'poll' and 'readState': read the state through the provider.
                 Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleState' -Arguments @() -AuthSession $session `
-                    -Kind 'state' -ResultKey 'state' -FailedKind 'pollFailed'
+                    -Kind 'state' -ResultKey 'state' -FailedKind 'pollFailed' -AuthSessionOptions $sessionOptions
             }
             $lastClassified = $call.Classified
 
@@ -495,7 +482,7 @@ function Invoke-IdleStepTriggerDirectorySync {
         $finished = $true
         $record = ConvertTo-DirectorySyncStepError -Failure @{
             class = 'Internal'; errorId = 'IdLE.DirectorySync.InternalError'; category = 'NotSpecified'; transient = $false
-            message = "$($script:StepType) '$stepName' failed unexpectedly: $($_.Exception.Message)"
+            message = "$($script:StepType) '$stepTitle' failed unexpectedly: $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($session, $sessionOptions)))"
         }
         try {
             Write-StepEvent -Context $Context -StepName $stepName -StepEvent @{
@@ -507,7 +494,7 @@ function Invoke-IdleStepTriggerDirectorySync {
         catch {
             $null = $_
         }
-        $PSCmdlet.ThrowTerminatingError($record)
+        throw $record
     }
     finally {
         if (-not $finished) {

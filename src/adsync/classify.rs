@@ -7,6 +7,7 @@
 
 use crate::adsync::text::{one_line, server_text};
 use crate::failure::{Failure, FailureClass};
+use crate::redact::Secrets;
 use crate::session::RemoteError;
 
 /// ADSync's COM server; errors retrieving its class factory say whether the caller may use it.
@@ -34,6 +35,15 @@ impl Verdict {
             Verdict::Permission { .. } => FailureClass::PermissionDenied,
             Verdict::Unavailable { .. } => FailureClass::AdSyncUnavailable,
             Verdict::Remote { .. } => FailureClass::RemoteExecutionFailed,
+        }
+    }
+
+    /// The same verdict without the names copied from the server's text.
+    fn without_names(self) -> Verdict {
+        match self {
+            Verdict::Busy { .. } => Verdict::Busy { connector: None },
+            Verdict::Unavailable { .. } => Verdict::Unavailable { command: None },
+            other => other,
         }
     }
 
@@ -298,6 +308,14 @@ pub fn classify_error(error: &RemoteError) -> Failure {
 /// (see `Verdict::precedence`), the earliest error among equals. An empty list, which callers
 /// should not pass, is a remote failure without details.
 pub fn classify(errors: &[RemoteError]) -> Failure {
+    classify_with(errors, &Secrets::default())
+}
+
+/// [`classify`], with `secrets` (the session's own values) masked in every text of the failure.
+/// The class is decided on the server's own text, so a masked value can never hide what went
+/// wrong; the texts shown (connector or command names, the remote message) come from a masked
+/// copy, masked before anything is cut.
+pub fn classify_with(errors: &[RemoteError], secrets: &Secrets) -> Failure {
     let mut best: Option<(Verdict, &RemoteError)> = None;
     for e in errors {
         let v = judge(e);
@@ -310,8 +328,20 @@ pub fn classify(errors: &[RemoteError]) -> Failure {
     }
     match best {
         Some((verdict, error)) => {
+            let mut shown = error.clone();
+            let verdict = if secrets.is_empty() {
+                verdict
+            } else {
+                shown.redact(secrets);
+                let masked = judge(&shown);
+                if masked.class() == verdict.class() {
+                    masked
+                } else {
+                    verdict.without_names()
+                }
+            };
             let failure = Failure::new(verdict.class(), verdict.user_message());
-            match remote_words(error) {
+            match remote_words(&shown) {
                 Some(words) => failure.with_remote(words),
                 None => failure,
             }

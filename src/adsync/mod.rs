@@ -17,7 +17,7 @@ pub mod start;
 pub mod text;
 pub mod values;
 
-pub use classify::{classify, classify_error};
+pub use classify::{classify, classify_error, classify_with};
 pub use commands::{
     PolicyType, SchedulerPolicyType, GET_CONNECTOR_RUN_STATUS, GET_RUN_PROFILE_RESULT,
     GET_SCHEDULER, START_SYNC_CYCLE,

@@ -51,7 +51,8 @@ fn is_stack_line(line: &str) -> bool {
 }
 
 /// The server's own words from an error message: the text before the first stack-trace line,
-/// on one line, bounded to [`MAX_REMOTE_MESSAGE_CHARS`].
+/// with credential patterns masked ([`crate::redact::redact_patterns`]) before it is cut, on one
+/// line, bounded to [`MAX_REMOTE_MESSAGE_CHARS`].
 pub fn server_text(message: &str) -> String {
     let mut kept = Vec::new();
     for line in message.lines() {
@@ -60,7 +61,10 @@ pub fn server_text(message: &str) -> String {
         }
         kept.push(line);
     }
-    one_line(&kept.join(" "), MAX_REMOTE_MESSAGE_CHARS)
+    one_line(
+        &crate::redact::redact_patterns(&kept.join("\n")),
+        MAX_REMOTE_MESSAGE_CHARS,
+    )
 }
 
 /// A short description of what a command produced, for `UnexpectedResponse` messages: shapes
@@ -88,7 +92,10 @@ pub fn describe_value(value: &Value) -> String {
         Value::Bool(b) => format!("the Boolean {b}"),
         Value::Number(n) => format!("the number {}", one_line(&n.to_string(), 40)),
         Value::String(s) if s.trim().is_empty() => "an empty string".to_owned(),
-        Value::String(s) => format!("the text '{}'", one_line(s, 80)),
+        Value::String(s) => format!(
+            "the text '{}'",
+            one_line(&crate::redact::redact_patterns(s), 80)
+        ),
         Value::Array(items) => format!("a list of {} item(s)", items.len()),
         Value::Object(map) if map.is_empty() => "an object without properties".to_owned(),
         Value::Object(map) => {

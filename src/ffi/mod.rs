@@ -16,6 +16,7 @@ pub mod provider;
 pub mod session;
 pub mod status;
 pub mod strings;
+pub mod text;
 pub mod version;
 pub mod wait;
 

@@ -12,6 +12,7 @@ use crate::adsync::values::UtcTime;
 use crate::failure::{Failure, FailureClass};
 use crate::provider;
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::os::raw::c_char;
 
 /// A provider: the settings for operations against one kind of Entra Connect server.
@@ -75,7 +76,11 @@ pub unsafe extern "C" fn idle_ec_provider_new(
                             out_error_json,
                             failure_json(
                                 FailureClass::InvalidInput,
-                                format!("The provider options are not valid: {e}."),
+                                // serde names an unknown key in its message: bounded.
+                                format!(
+                                    "The provider options are not valid: {}.",
+                                    crate::adsync::text::one_line(&e.to_string(), 200)
+                                ),
                             ),
                         );
                         return idle_ec_status::InvalidArgument;
@@ -136,6 +141,60 @@ impl From<Failure> for OpError {
     }
 }
 
+thread_local! {
+    /// The providers with an operation running on this thread (the innermost last).
+    static ACTIVE_PROVIDERS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Marks a provider's operation as running on this thread until dropped.
+struct ActiveOperation(usize);
+
+impl ActiveOperation {
+    /// `None` when the provider already runs an operation on this thread: the session called
+    /// the provider again from inside its own callback, which would recurse without end.
+    fn enter(provider: *const idle_ec_provider) -> Option<ActiveOperation> {
+        let key = provider as usize;
+        ACTIVE_PROVIDERS
+            .try_with(|active| {
+                let mut active = active.borrow_mut();
+                if active.contains(&key) {
+                    None
+                } else {
+                    active.push(key);
+                    Some(ActiveOperation(key))
+                }
+            })
+            .unwrap_or(None)
+    }
+}
+
+impl Drop for ActiveOperation {
+    fn drop(&mut self) {
+        let key = self.0;
+        let _ = ACTIVE_PROVIDERS.try_with(|active| {
+            let mut active = active.borrow_mut();
+            if let Some(index) = active.iter().rposition(|k| *k == key) {
+                active.remove(index);
+            }
+        });
+    }
+}
+
+/// The failure JSON for a provider called again from inside its own session callback.
+fn reentrant_failure_json() -> String {
+    let mut json = Failure::new(
+        FailureClass::InvalidInput,
+        "The directory sync provider was called again from inside its own AuthSession's \
+         InvokeCommand, while an operation of the same provider was running on this thread; \
+         this would recurse without end. An AuthSession must run the command it is given on the \
+         Entra Connect server and must not call the provider (or the step) itself.",
+    )
+    .to_json();
+    json["errorId"] = provider::REENTRANT_CALL_ERROR_ID.into();
+    json["category"] = provider::REENTRANT_CALL_CATEGORY.into();
+    json.to_string()
+}
+
 /// Runs one provider operation with the shared argument checks and output handling.
 unsafe fn run_operation(
     provider: *const idle_ec_provider,
@@ -157,6 +216,13 @@ unsafe fn run_operation(
                         argument_failure(idle_ec_status::NullArgument, "provider"),
                     );
                     return idle_ec_status::NullArgument;
+                }
+            };
+            let _active = match ActiveOperation::enter(provider) {
+                Some(active) => active,
+                None => {
+                    emit(out_json, reentrant_failure_json());
+                    return idle_ec_status::InvalidArgument;
                 }
             };
             let mut session = match CallbackSession::from_table(session, provider.max_answer_bytes)
@@ -211,7 +277,10 @@ fn to_json_value(value: impl serde::Serialize) -> Result<serde_json::Value, OpEr
 ///   (`IDLE_EC_STATUS_INVALID_ARGUMENT` for a bad policy type, `IDLE_EC_STATUS_OPERATION_FAILED`
 ///   for a classified failure of the server or the session).
 ///
-/// Thread-safe for distinct sessions; `provider` is only read.
+/// Thread-safe for distinct sessions; `provider` is only read. Re-entry is refused: a call made
+/// from inside `session`'s callback on the same provider (on this thread) returns
+/// `IDLE_EC_STATUS_INVALID_ARGUMENT` with a failure whose `errorId` is
+/// `IdLE.DirectorySync.ReentrantCall` (category `InvalidOperation`), without calling any session.
 ///
 /// # Safety
 /// `provider` must be NULL or a live provider; `policy_type` NULL or NUL-terminated; `session` NULL or a table whose callback is safe to call with its `userdata` during this call; `out_json` NULL or valid for one pointer write.

@@ -94,8 +94,10 @@ fn active_sink(token: *mut idle_ec_sink) -> Option<*mut idle_ec_sink> {
 /// * `sink`: where the answer goes, through [`idle_ec_sink_write`]. Valid only during the call.
 ///
 /// Return 0 after writing an answer of the form
-/// `{"output":[...],"errors":[{"message":"...","exceptionType":"...","fullyQualifiedErrorId":"...","category":"...","terminating":true}]}`
-/// — errors the *command* raised belong in `errors`, with status 0. Return non-zero only when the
+/// `{"output":[...],"errors":[{"message":"...","exceptionType":"...","fullyQualifiedErrorId":"...","category":"...","terminating":true}],"redact":["..."]}`
+/// — errors the *command* raised belong in `errors`, with status 0. `redact` (optional) lists
+/// strings that are secret (the session's own string values): they are masked in every text
+/// of the failure, before it is cut, and never echoed. Return non-zero only when the
 /// callback itself could not run; anything written to the sink is then taken as a plain-text
 /// reason. The callback must not unwind (throw) into the library.
 #[allow(non_camel_case_types)]

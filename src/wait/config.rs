@@ -4,6 +4,7 @@
 //! offending key by its PowerShell name (`TimeoutSeconds`, not `timeoutSeconds`).
 
 use super::lenient;
+use crate::adsync::text::one_line;
 use crate::failure::{Failure, FailureClass};
 use serde_json::{Map, Value};
 
@@ -137,7 +138,8 @@ impl WaitConfig {
         for key in object.keys() {
             if !KEYS.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
                 return Err(invalid(format!(
-                    "The wait configuration has an unknown key '{key}'; the known keys are {}.",
+                    "The wait configuration has an unknown key '{}'; the known keys are {}.",
+                    one_line(key, MAX_ECHOED_CHARS),
                     KEYS.iter().map(|(_, p)| *p).collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -218,9 +220,13 @@ const KEYS: [(&str, &str); 8] = [
     ("failOnRunErrors", "FailOnRunErrors"),
 ];
 
+/// Longest piece of a configuration value or key echoed in a message, in characters.
+const MAX_ECHOED_CHARS: usize = 40;
+
+/// A value as a message shows it: a string on one line and bounded, anything else by its type.
 fn describe(v: &Value) -> String {
     match v {
-        Value::String(s) => format!("'{s}'"),
+        Value::String(s) => format!("'{}'", one_line(s, MAX_ECHOED_CHARS)),
         other => lenient::type_name(other).to_owned(),
     }
 }

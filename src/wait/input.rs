@@ -3,8 +3,13 @@
 use super::lenient;
 use super::observation::Observation;
 use crate::adsync::run_history::{RunProfileResult, RunReference};
+use crate::adsync::text::MAX_REMOTE_MESSAGE_CHARS;
 use crate::failure::{Failure, FailureClass};
+use crate::redact::{scrub, Secrets};
 use serde_json::Value;
+
+/// Longest failure message taken from a provider, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// The provider's answer to `StartSyncCycle` when it did not fail.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,9 +38,10 @@ impl TriggerResult {
         })?;
         Ok(TriggerResult {
             started: lenient::get(object, "Started").and_then(lenient::as_bool),
+            // The provider's words reach messages and events: masked, one line, bounded.
             message: lenient::get(object, "Message")
                 .and_then(lenient::as_text)
-                .map(|s| s.trim().to_owned())
+                .map(|s| scrub(&s, &Secrets::default(), MAX_REMOTE_MESSAGE_CHARS))
                 .filter(|s| !s.is_empty()),
         })
     }
@@ -137,8 +143,12 @@ impl Input {
             .and_then(Value::as_str)
             .ok_or("An input to the wait machine has no 'kind' string.")?;
         let payload = |key: &str| {
-            lenient::get(object, key)
-                .ok_or_else(|| format!("The '{kind}' input has no '{key}' value."))
+            lenient::get(object, key).ok_or_else(|| {
+                format!(
+                    "The '{}' input has no '{key}' value.",
+                    crate::adsync::text::one_line(kind, 40)
+                )
+            })
         };
         let k = kind.to_ascii_lowercase();
         match k.as_str() {
@@ -152,8 +162,9 @@ impl Input {
             "runs" => RunsRead::from_json(payload("runs")?).map(Input::Runs),
             "runsfailed" => failure_from_json(payload("failure")?).map(Input::RunsFailed),
             _ => Err(format!(
-                "The input kind '{kind}' is not known; the known kinds are start, baseline, \
-                 triggered, triggerFailed, state, pollFailed, runs, runsFailed and cancel."
+                "The input kind '{}' is not known; the known kinds are start, baseline, \
+                 triggered, triggerFailed, state, pollFailed, runs, runsFailed and cancel.",
+                crate::adsync::text::one_line(kind, 40)
             )),
         }
     }
@@ -176,7 +187,12 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
         .iter()
         .copied()
         .find(|c| c.to_string().eq_ignore_ascii_case(class_name.trim()))
-        .ok_or_else(|| format!("The failure class '{class_name}' is not known."))?;
+        .ok_or_else(|| {
+            format!(
+                "The failure class '{}' is not known.",
+                crate::adsync::text::one_line(class_name, 40)
+            )
+        })?;
     let message = lenient::get(object, "message")
         .and_then(lenient::as_text)
         .map(|s| s.trim().to_owned())
@@ -184,9 +200,18 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
         .unwrap_or_else(|| {
             format!("The provider reported a failure of class {class} without a message.")
         });
-    let mut failure = Failure::new(class, message);
+    // A failure may come from any provider: its texts reach events and errors only with
+    // credential patterns masked, on one line, bounded.
+    let mut failure = Failure::new(
+        class,
+        scrub(&message, &Secrets::default(), MAX_MESSAGE_CHARS),
+    );
     if let Some(remote) = lenient::get(object, "remoteMessage").and_then(lenient::as_text) {
-        failure = failure.with_remote(remote);
+        failure = failure.with_remote(scrub(
+            &remote,
+            &Secrets::default(),
+            MAX_REMOTE_MESSAGE_CHARS,
+        ));
     }
     Ok(failure)
 }

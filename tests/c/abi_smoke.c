@@ -8,6 +8,7 @@
 #include "idle_entraconnect.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int passed;
@@ -57,6 +58,128 @@ static idle_ec_session session_for(script *s)
 static int contains(const char *haystack, const char *needle)
 {
     return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+/* A session whose InvokeCommand calls the same provider again (issue 20: this recursed until
+ * the process died). The nested call must be refused without reaching the session. */
+typedef struct {
+    idle_ec_provider *provider;
+    int depth;
+    int max_depth;
+    idle_ec_status inner_status;
+    int inner_is_reentrant;
+} reentrant_state;
+
+static uint32_t reentrant(void *userdata, const char *command, const char *parameters_json, idle_ec_sink *sink)
+{
+    reentrant_state *r = (reentrant_state *)userdata;
+    const char *answer = "{\"output\":[],\"errors\":[{\"message\":\"nested call refused\"}]}";
+    idle_ec_session table;
+    char *out = NULL;
+    (void)command;
+    (void)parameters_json;
+    r->depth++;
+    if (r->depth > r->max_depth) {
+        r->max_depth = r->depth;
+    }
+    if (r->depth < 20) {
+        table.userdata = r;
+        table.invoke = reentrant;
+        r->inner_status = idle_ec_provider_get_sync_cycle_state(r->provider, &table, &out);
+        r->inner_is_reentrant = contains(out, "IdLE.DirectorySync.ReentrantCall");
+        idle_ec_string_free(out);
+    }
+    r->depth--;
+    idle_ec_sink_write(sink, (const uint8_t *)answer, strlen(answer));
+    return 0;
+}
+
+/* The hostile cases of issue 20 that a C caller can reach. */
+static void hostile(void)
+{
+    idle_ec_status status;
+    char *out = NULL;
+
+    /* A 1 MB multi-line policy type: the refusal is one short line, not an echo of the input. */
+    {
+        const char *head = "{\"policyType\":\"";
+        const char *line = "Fake\\r\\n[ERROR] forged log line ";
+        const char *tail = "\"}";
+        size_t lines = 1024 * 1024 / strlen(line) + 1;
+        size_t size = strlen(head) + lines * strlen(line) + strlen(tail) + 1;
+        char *config = (char *)malloc(size);
+        size_t i;
+        size_t at = 0;
+        idle_ec_wait *wait = NULL;
+        check(config != NULL, "allocating a 1 MB configuration");
+        if (config != NULL) {
+            memcpy(config, head, strlen(head));
+            at = strlen(head);
+            for (i = 0; i < lines; i++) {
+                memcpy(config + at, line, strlen(line));
+                at += strlen(line);
+            }
+            memcpy(config + at, tail, strlen(tail) + 1);
+            status = idle_ec_wait_new(config, &wait, &out);
+            check(status == IDLE_EC_STATUS_INVALID_ARGUMENT && wait == NULL, "a 1 MB multi-line PolicyType is refused");
+            check(out != NULL && strlen(out) < 1000, "the refusal is short");
+            check(out != NULL && strchr(out, '\n') == NULL && strstr(out, "\\n") == NULL && strstr(out, "\\r") == NULL,
+                  "the refusal is one line");
+            idle_ec_string_free(out);
+            out = NULL;
+            free(config);
+        }
+    }
+
+    /* A PolicyType with a NUL, as JSON carries it, is refused. */
+    {
+        idle_ec_wait *wait = NULL;
+        status = idle_ec_wait_new("{\"policyType\":\"Delta\\u0000; Remove-Item /tmp/x\"}", &wait, &out);
+        check(status == IDLE_EC_STATUS_INVALID_ARGUMENT && wait == NULL, "a PolicyType with a NUL is refused");
+        idle_ec_string_free(out);
+        out = NULL;
+    }
+
+    /* Secrets: the caller's values and credential patterns are masked before the text is cut. */
+    {
+        status = idle_ec_text_scrub(
+            "{\"text\":\"Login as svc with Password=Hunter2; note tok-0123456789-secret\\r\\nnext line\","
+            "\"maxChars\":200,\"redact\":[\"tok-0123456789-secret\"]}",
+            &out);
+        check(status == IDLE_EC_STATUS_OK, "text_scrub");
+        check(out != NULL && !contains(out, "Hunter2") && !contains(out, "tok-0123456789") && contains(out, "[redacted]"),
+              "text_scrub masks a password pattern and a given value");
+        check(out != NULL && strchr(out, '\n') == NULL && strchr(out, '\r') == NULL, "text_scrub flattens to one line");
+        idle_ec_string_free(out);
+        out = NULL;
+        check(idle_ec_text_scrub("{\"text\":\"x\",\"maxChars\":0}", &out) == IDLE_EC_STATUS_INVALID_ARGUMENT,
+              "text_scrub refuses a zero maxChars");
+        idle_ec_string_free(out);
+        out = NULL;
+        check(idle_ec_text_scrub(NULL, &out) == IDLE_EC_STATUS_NULL_ARGUMENT, "text_scrub refuses NULL");
+        idle_ec_string_free(out);
+        out = NULL;
+    }
+
+    /* Re-entry: refused with a classified error instead of recursing. */
+    {
+        idle_ec_provider *provider = NULL;
+        reentrant_state r;
+        idle_ec_session table;
+        memset(&r, 0, sizeof r);
+        check(idle_ec_provider_new(NULL, &provider, NULL) == IDLE_EC_STATUS_OK, "provider for the re-entry case");
+        r.provider = provider;
+        table.userdata = &r;
+        table.invoke = reentrant;
+        status = idle_ec_provider_get_sync_cycle_state(provider, &table, &out);
+        check(status == IDLE_EC_STATUS_OPERATION_FAILED, "the outer call ends with the session's error");
+        check(r.max_depth == 1, "the nested call never reached the session");
+        check(r.inner_status == IDLE_EC_STATUS_INVALID_ARGUMENT && r.inner_is_reentrant,
+              "the nested call is refused as IdLE.DirectorySync.ReentrantCall");
+        idle_ec_string_free(out);
+        out = NULL;
+        idle_ec_provider_free(provider);
+    }
 }
 
 int main(void)
@@ -171,6 +294,8 @@ int main(void)
         idle_ec_wait_free(NULL);
     }
     idle_ec_string_free(NULL);
+
+    hostile();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -7,15 +7,26 @@ namespace IdLE.EntraConnect.Interop;
 public static unsafe class Classifier
 {
     /// <summary>The failure (as a PSObject with class, errorId, category, transient, message) for <paramref name="caught"/>.</summary>
-    public static PSObject Classify(ErrorRecord caught)
+    public static PSObject Classify(ErrorRecord caught) => Classify(caught, Array.Empty<object?>());
+
+    /// <summary>
+    /// <see cref="Classify(ErrorRecord)"/>, with the string values of <paramref name="secretSources"/>
+    /// (the AuthSession, its options) masked by the core before the text is cut.
+    /// </summary>
+    public static PSObject Classify(ErrorRecord caught, object?[] secretSources)
     {
         NativeApi.EnsureLoaded();
         RemoteErrorInfo info = RemoteErrorInfo.FromException(caught.Exception ?? new InvalidOperationException(caught.ToString()));
         byte[] json = NativeApi.Utf8Z(JsonBridge.WriteJson(w =>
         {
+            w.WriteStartObject();
+            w.WritePropertyName("errors");
             w.WriteStartArray();
             info.Write(w);
             w.WriteEndArray();
+            w.WritePropertyName("redact");
+            SafeText.WriteSecrets(w, secretSources);
+            w.WriteEndObject();
         }));
         byte* output = null;
         NativeStatus status;

@@ -89,6 +89,29 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
     internal static DirectorySyncException Internal(string message, Exception? inner = null) =>
         new("Internal", "IdLE.DirectorySync.InternalError", ErrorCategory.NotSpecified, false, message, null, null, inner);
 
+    /// <summary>The ErrorId of a call on a provider that was disposed (or whose native part is gone).</summary>
+    public const string ProviderDisposedErrorId = "IdLE.DirectorySync.ProviderDisposed";
+
+    /// <summary>The ErrorId of a call on a wait machine that was disposed.</summary>
+    public const string WaitMachineDisposedErrorId = "IdLE.DirectorySync.WaitMachineDisposed";
+
+    /// <summary>A call on a disposed object: a mistake of the caller's, not of the server.</summary>
+    internal static DirectorySyncException Disposed(string errorId, string message, Exception? inner = null) =>
+        new("InvalidInput", errorId, ErrorCategory.InvalidOperation, false, message, null, null, inner);
+
+    /// <summary>The provider was disposed before this call.</summary>
+    internal static DirectorySyncException ProviderDisposed(string method, Exception? inner = null) =>
+        Disposed(ProviderDisposedErrorId,
+            $"{method} was called on an Entra Connect directory sync provider that has been disposed (its Dispose() method ran, " +
+            "possibly from inside a session callback). Create a new provider with New-IdleEntraConnectDirectorySyncProvider " +
+            "and do not dispose a provider while a workflow may still use it.", inner);
+
+    /// <summary>An argument holds a NUL character, which no C string can carry.</summary>
+    internal static DirectorySyncException NulInArgument(string argument) =>
+        new("InvalidInput", "IdLE.DirectorySync.InvalidArgument", ErrorCategory.InvalidArgument, false,
+            $"The {argument} contains a NUL character (\\0); a NUL would cut the value short on its way to the server, so it is refused. " +
+            $"Remove the NUL character from the {argument}.");
+
     /// <summary>The AuthSession handed to a provider cannot run commands.</summary>
     internal static DirectorySyncException InvalidSession(string message) =>
         new("InvalidInput", "IdLE.DirectorySync.AuthSessionInvalid", ErrorCategory.InvalidArgument, false, message);

@@ -33,9 +33,15 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     /// <summary>Triggers a sync cycle of <paramref name="policyType"/> through <paramref name="authSession"/>.</summary>
     public PSObject StartSyncCycle(string? policyType, object? authSession)
     {
+        ThrowIfDisposed("StartSyncCycle");
+        // The core reads the policy type as a C string: a NUL would cut "Delta\0..." to "Delta".
+        if (policyType is not null && policyType.Contains('\0'))
+        {
+            throw DirectorySyncException.NulInArgument("PolicyType");
+        }
         PSObject session = RequireSession(authSession, "StartSyncCycle");
         byte[] policy = NativeApi.Utf8Z(policyType ?? string.Empty);
-        return Call(session, (p, table) =>
+        return Call("StartSyncCycle", session, (p, table) =>
         {
             fixed (byte* policyPtr = policy)
             {
@@ -49,8 +55,9 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     /// <summary>Reads the scheduler's state through <paramref name="authSession"/>.</summary>
     public PSObject GetSyncCycleState(object? authSession)
     {
+        ThrowIfDisposed("GetSyncCycleState");
         PSObject session = RequireSession(authSession, "GetSyncCycleState");
-        return Call(session, (p, table) =>
+        return Call("GetSyncCycleState", session, (p, table) =>
         {
             byte* output = null;
             NativeStatus status = NativeApi.ProviderGetSyncCycleState(p, (NativeSession*)table, &output);
@@ -65,10 +72,11 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     /// </summary>
     public PSObject GetSyncCycleRuns(object? since, object? authSession)
     {
+        ThrowIfDisposed("GetSyncCycleRuns");
         PSObject session = RequireSession(authSession, "GetSyncCycleRuns");
         object? plain = since is PSObject wrapped ? wrapped.BaseObject : since;
         byte[]? sinceJson = plain is null ? null : NativeApi.Utf8Z(JsonBridge.ToJson(since));
-        return Call(session, (p, table) =>
+        return Call("GetSyncCycleRuns", session, (p, table) =>
         {
             fixed (byte* sincePtr = sinceJson)
             {
@@ -79,15 +87,33 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         });
     }
 
-    private PSObject Call(PSObject session, Func<IntPtr, IntPtr, (NativeStatus, string?)> native)
+    private void ThrowIfDisposed(string method)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (_handle.IsClosed || _handle.IsInvalid)
+        {
+            throw DirectorySyncException.ProviderDisposed(method);
+        }
+    }
+
+    private PSObject Call(string method, PSObject session, Func<IntPtr, IntPtr, (NativeStatus, string?)> native)
+    {
+        ThrowIfDisposed(method);
         var trampoline = new SessionTrampoline(session);
         bool added = false;
         (NativeStatus status, string? json) result;
         try
         {
-            _handle.DangerousAddRef(ref added);
+            try
+            {
+                // Disposed between the check and here (another thread, or a callback of an
+                // earlier call): the same classified error. While referenced, the native
+                // provider stays alive even when Dispose() runs inside this call's callback.
+                _handle.DangerousAddRef(ref added);
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw DirectorySyncException.ProviderDisposed(method, e);
+            }
             IntPtr provider = _handle.DangerousGetHandle();
             result = trampoline.WithTable(table => native(provider, table));
         }
@@ -102,6 +128,12 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         if (trampoline.Failure is PipelineStoppedException stopped)
         {
             throw stopped;
+        }
+        // A classified failure of a nested call (the session called this provider again and
+        // was refused as re-entrant) travels out as it is, not as a failure of the server.
+        if (trampoline.Failure is DirectorySyncException nested)
+        {
+            throw nested;
         }
         if (result.status == NativeStatus.Ok && result.json is not null)
         {
@@ -122,7 +154,7 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         PSObject session = PSObject.AsPSObject(authSession);
         if (session.Methods["InvokeCommand"] is null)
         {
-            string typeName = session.TypeNames.Count > 0 ? session.TypeNames[0] : authSession.GetType().FullName ?? "object";
+            string typeName = SafeText.Echo(session.TypeNames.Count > 0 ? session.TypeNames[0] : authSession.GetType().FullName ?? "object");
             throw DirectorySyncException.InvalidSession(
                 $"The AuthSession given to {method} (a {typeName}) has no InvokeCommand(CommandName, Parameters) method. " +
                 "The host must supply a session with InvokeCommand through its AuthSessionBroker.");

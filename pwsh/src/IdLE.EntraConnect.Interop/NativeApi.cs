@@ -38,6 +38,7 @@ internal static unsafe class NativeApi
     internal static delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus> WaitHandle;
     internal static delegate* unmanaged<IntPtr, void> WaitFree;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> ClassifyErrors;
+    internal static delegate* unmanaged<byte*, byte**, NativeStatus> TextScrub;
 
     /// <summary>Loads the library and checks its ABI version; idempotent and thread-safe.</summary>
     internal static void EnsureLoaded()
@@ -81,6 +82,7 @@ internal static unsafe class NativeApi
                 WaitHandle = (delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_handle");
                 WaitFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_wait_free");
                 ClassifyErrors = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_classify_errors");
+                TextScrub = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_text_scrub");
                 _loaded = true;
             }
             catch (Exception e)
@@ -112,8 +114,14 @@ internal static unsafe class NativeApi
     }
 
     /// <summary>A NUL-terminated UTF-8 copy of <paramref name="text"/>.</summary>
+    /// <exception cref="ArgumentException">The text holds a NUL character: the core would read it
+    /// cut short there. Callers refuse such input with a classified error first; this is the backstop.</exception>
     internal static byte[] Utf8Z(string text)
     {
+        if (text.Contains('\0'))
+        {
+            throw new ArgumentException("A text passed to the native core contains a NUL character.", nameof(text));
+        }
         int count = Encoding.UTF8.GetByteCount(text);
         byte[] buffer = new byte[count + 1];
         Encoding.UTF8.GetBytes(text, 0, text.Length, buffer, 0);

@@ -68,7 +68,9 @@ internal sealed unsafe class SessionTrampoline
                 {
                     self.Failure = e;
                 }
-                WriteSink(sink, System.Text.Encoding.UTF8.GetBytes(e.Message));
+                // The reason becomes a message: the session's own values are masked first.
+                string reason = self is null ? e.Message : SafeText.Scrub(e.Message, 4000, self._session);
+                WriteSink(sink, System.Text.Encoding.UTF8.GetBytes(reason));
             }
             catch (Exception)
             {
@@ -139,6 +141,12 @@ internal sealed unsafe class SessionTrampoline
             {
                 throw stopped;
             }
+            catch (Exception e) when (FindNestedClassified(e) is { } nested)
+            {
+                // The session called one of our providers, which refused (e.g. as re-entrant):
+                // that classified failure is the answer, not an error of the server.
+                throw nested;
+            }
             catch (Exception e)
             {
                 errors.Add(RemoteErrorInfo.FromException(e));
@@ -148,10 +156,31 @@ internal sealed unsafe class SessionTrampoline
                 errors.Add(RemoteErrorInfo.FromErrorRecord(record, terminating: false));
             }
         }
-        return AnswerJson(output, errors);
+        return AnswerJson(output, errors, errors.Count > 0 ? SafeText.SecretsOf(_session) : null);
     }
 
-    private static ArrayBufferWriter<byte> AnswerJson(List<object?> output, List<RemoteErrorInfo> errors) =>
+    /// <summary>A classified exception of ours inside <paramref name="e"/>, however PowerShell wrapped it.</summary>
+    private static DirectorySyncException? FindNestedClassified(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is DirectorySyncException classified)
+            {
+                return classified;
+            }
+            if (inner is IContainsErrorRecord { ErrorRecord.Exception: DirectorySyncException carried })
+            {
+                return carried;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The answer for the core. <paramref name="secrets"/> (the session's string values) go along
+    /// when there are errors, so the core masks them in the errors' text before anything is cut.
+    /// </summary>
+    private static ArrayBufferWriter<byte> AnswerJson(List<object?> output, List<RemoteErrorInfo> errors, List<string>? secrets) =>
         JsonBridge.Render(w =>
         {
             w.WriteStartObject();
@@ -169,6 +198,16 @@ internal sealed unsafe class SessionTrampoline
                 error.Write(w);
             }
             w.WriteEndArray();
+            if (secrets is { Count: > 0 })
+            {
+                w.WritePropertyName("redact");
+                w.WriteStartArray();
+                foreach (string secret in secrets)
+                {
+                    w.WriteStringValue(secret);
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }, out _);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Management.Automation;
 
@@ -49,14 +50,24 @@ public sealed unsafe class WaitMachine : IDisposable
     /// <summary>Feeds one input observed at <paramref name="nowMs"/>; returns the decision.</summary>
     public PSObject Next(object input, ulong nowMs)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (_handle.IsClosed || _handle.IsInvalid)
+        {
+            throw Disposed(null);
+        }
         byte[] json = NativeApi.Utf8Z(JsonBridge.ToJson(input));
         bool added = false;
         NativeStatus status;
         string? decision;
         try
         {
-            _handle.DangerousAddRef(ref added);
+            try
+            {
+                _handle.DangerousAddRef(ref added);
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw Disposed(e);
+            }
             byte* output = null;
             lock (_gate)
             {
@@ -85,59 +96,54 @@ public sealed unsafe class WaitMachine : IDisposable
     /// The failure JSON the machine expects for an error a provider method threw: the classified
     /// failure when our provider threw it, otherwise the error classified by the core from its text.
     /// </summary>
-    public static object FailureOf(ErrorRecord caught) => FailureOf(caught, null);
+    public static object FailureOf(ErrorRecord caught) => FailureOf(caught, null, null);
+
+    /// <summary><see cref="FailureOf(ErrorRecord, object?, object?)"/> without options.</summary>
+    public static object FailureOf(ErrorRecord caught, object? authSession) => FailureOf(caught, authSession, null);
 
     /// <summary>
-    /// <see cref="FailureOf(ErrorRecord)"/>, with the text of <paramref name="authSession"/> taken
-    /// out of the messages of errors our provider did not classify. A provider whose AuthSession
-    /// parameter has the wrong type fails in PowerShell's conversion, whose message quotes the
-    /// session's text (a property bag's is <c>@{Server=...; Token=...}</c>); that must reach no
-    /// event and no error. Our provider's own failures never quote the session, and the step
-    /// matches their messages to keep their ErrorId, so they are left as they are.
+    /// <see cref="FailureOf(ErrorRecord)"/>, with every string value of <paramref name="authSession"/>
+    /// and <paramref name="authSessionOptions"/> masked in the texts, together with credential
+    /// patterns, by the core's scrubber *before* any text is cut (docs/redaction.md). A provider
+    /// whose AuthSession parameter has the wrong type fails in PowerShell's conversion, whose
+    /// message quotes the session's text (a property bag's is <c>@{Server=...; Token=...}</c>);
+    /// a host's error may quote an option. Neither must reach an event or an error.
     /// </summary>
-    public static object FailureOf(ErrorRecord caught, object? authSession)
+    public static object FailureOf(ErrorRecord caught, object? authSession, object? authSessionOptions)
     {
+        object?[] sources = { authSession, authSessionOptions };
         if (ErrorRecords.FindClassified(caught) is { } classified)
         {
-            return JsonBridge.FromJson(classified.FailureJson)!;
-        }
-        PSObject failure = Classifier.Classify(caught);
-        if (SessionText(authSession) is { } text)
-        {
-            foreach (string name in new[] { "message", "remoteMessage" })
+            var failure = (PSObject)JsonBridge.FromJson(classified.FailureJson)!;
+            List<string> secrets = SafeText.SecretsOf(sources);
+            if (secrets.Count > 0)
             {
-                PSPropertyInfo? property = failure.Properties[name];
-                if (property?.Value is string message && message.Contains(text, StringComparison.Ordinal))
-                {
-                    property.Value = message.Replace(text, "<AuthSession>", StringComparison.Ordinal);
-                }
+                ScrubProperty(failure, "message", MaxMessageChars, sources);
+                ScrubProperty(failure, "remoteMessage", MaxRemoteMessageChars, sources);
             }
+            return failure;
         }
-        return failure;
+        return Classifier.Classify(caught, sources);
     }
 
-    /// <summary>
-    /// The session's text when it says more than its type's name, otherwise null. Short texts are
-    /// left alone: replacing a word such as "sync" would garble unrelated words.
-    /// </summary>
-    private static string? SessionText(object? session)
+    /// <summary>Longest failure message the wait machine keeps (its <c>MAX_MESSAGE_CHARS</c>).</summary>
+    private const int MaxMessageChars = 2000;
+
+    /// <summary>Longest remote message the core keeps (its <c>MAX_REMOTE_MESSAGE_CHARS</c>).</summary>
+    private const int MaxRemoteMessageChars = 1000;
+
+    private static void ScrubProperty(PSObject failure, string name, int maxChars, object?[] sources)
     {
-        if (session is null)
+        PSPropertyInfo? property = failure.Properties[name];
+        if (property?.Value is string text)
         {
-            return null;
+            property.Value = SafeText.Scrub(text, maxChars, sources);
         }
-        PSObject wrapped = PSObject.AsPSObject(session);
-        string text;
-        try
-        {
-            text = wrapped.ToString();
-        }
-        catch (Exception)
-        {
-            return null;
-        }
-        return text.Length < 8 || text == wrapped.BaseObject.GetType().FullName ? null : text;
     }
+
+    private static DirectorySyncException Disposed(Exception? inner) =>
+        DirectorySyncException.Disposed(DirectorySyncException.WaitMachineDisposedErrorId,
+            "The wait machine was used after it was disposed. Create a new WaitMachine for each trigger-and-wait.", inner);
 
     /// <summary>Frees the native machine now.</summary>
     public void Dispose() => _handle.Dispose();
