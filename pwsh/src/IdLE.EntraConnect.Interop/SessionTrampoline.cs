@@ -17,12 +17,12 @@ namespace IdLE.EntraConnect.Interop;
 /// </summary>
 internal sealed unsafe class SessionTrampoline
 {
-    private readonly PSObject _session;
+    private readonly SessionInvoker _invoker;
 
     /// <summary>An exception the trampoline could not turn into an answer (e.g. the pipeline was stopped).</summary>
     internal Exception? Failure { get; private set; }
 
-    internal SessionTrampoline(PSObject session) => _session = session;
+    internal SessionTrampoline(SessionInvoker invoker) => _invoker = invoker;
 
     /// <summary>Runs <paramref name="body"/> with a callback table pointing at this trampoline.</summary>
     internal T WithTable<T>(Func<IntPtr, T> body)
@@ -88,7 +88,8 @@ internal sealed unsafe class SessionTrampoline
     }
 
     /// <summary>
-    /// Runs the session's InvokeCommand in a nested pipeline of the caller's runspace, so that
+    /// Runs the command through the session (its InvokeCommand, or the provider's
+    /// InvokeRemoteCommand for a PSSession) in a nested pipeline of the caller's runspace, so that
     /// errors the command only *writes* (the server's "busy" error is non-terminating) are
     /// captured in that pipeline's error stream instead of slipping past as success.
     /// </summary>
@@ -104,12 +105,14 @@ internal sealed unsafe class SessionTrampoline
         var errors = new List<RemoteErrorInfo>();
         using (PowerShell ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
         {
-            ps.AddCommand(InvokeAuthSessionCommand.Info)
-                .AddParameter(nameof(InvokeAuthSessionCommand.Session), _session)
-                .AddParameter(nameof(InvokeAuthSessionCommand.CommandName), commandName)
-                .AddParameter(nameof(InvokeAuthSessionCommand.Parameters), parameters);
             try
             {
+                // Every kind of session fills the same table: the invoker puts the command into
+                // this pipeline (opening a provider-made session first, if needed).
+                if (!_invoker.Prepare(ps, commandName, parameters, errors))
+                {
+                    return AnswerJson(output, errors);
+                }
                 Collection<PSObject> results = ps.Invoke();
                 // A stop that reaches the nested pipeline may end it without an exception; its
                 // partial (often empty) output must not be read as the server's answer.
