@@ -10,6 +10,9 @@
 // Longest server text kept in `Failure::remote_message`, in characters.
 #define IDLE_EC_MAX_REMOTE_MESSAGE_CHARS 1000
 
+// Longest accepted name: a DNS name has at most 253 characters.
+#define IDLE_EC_MAX_COMPUTER_NAME_CHARS 255
+
 // Default cap on one callback answer: far above any real ADSync answer, far below what would
 // hurt the host process.
 #define IDLE_EC_DEFAULT_MAX_ANSWER_BYTES ((16 * 1024) * 1024)

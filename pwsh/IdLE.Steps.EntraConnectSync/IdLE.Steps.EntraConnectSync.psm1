@@ -232,6 +232,11 @@ function Invoke-IdleStepTriggerDirectorySync {
     - WaitForRunningCycle: when the server is busy with another cycle, wait for it to end and
       trigger once more (within TimeoutSeconds) instead of failing. Default $false.
     - AuthSessionOptions: a data-only hashtable passed to the host's AuthSessionBroker.
+    - ComputerName: the Entra Connect server's host name. When given, the provider is called in
+      the shape of IdLE's next contract, StartSyncCycle(PolicyType, ComputerName, AuthSession) and
+      GetSyncCycleState(ComputerName, AuthSession) (the session may then be a PSCredential the
+      provider connects with); when absent, in IdLE 0.9's shape, as before. Not blank, at most
+      255 characters, no spaces or control characters.
 
     Events (through the context's EventSink): DirectorySyncTriggered, DirectorySyncWaiting,
     DirectorySyncPoll, DirectorySyncCompleted, DirectorySyncFailed. Event data never contains the
@@ -322,7 +327,7 @@ function Invoke-IdleStepTriggerDirectorySync {
 
     # Everything the native machine validates (PolicyType, timings) is checked before any remote work.
     $configuration = @{ policyType = $with['PolicyType'] }
-    $keys = @{ Wait = 'wait'; TimeoutSeconds = 'timeoutSeconds'; PollIntervalSeconds = 'pollIntervalSeconds'; StartGraceSeconds = 'startGraceSeconds'; WaitForRunningCycle = 'waitForRunningCycle' }
+    $keys = @{ Wait = 'wait'; TimeoutSeconds = 'timeoutSeconds'; PollIntervalSeconds = 'pollIntervalSeconds'; StartGraceSeconds = 'startGraceSeconds'; WaitForRunningCycle = 'waitForRunningCycle'; ComputerName = 'computerName' }
     foreach ($key in $keys.Keys) {
         if ($with.ContainsKey($key)) { $configuration[$keys[$key]] = $with[$key] }
     }
@@ -349,6 +354,8 @@ function Invoke-IdleStepTriggerDirectorySync {
     }
     # Validated by the machine above: pass the canonical spelling on to any provider.
     $policyType = if (([string] $with['PolicyType']).Trim() -ieq 'Initial') { 'Initial' } else { 'Delta' }
+    # With.ComputerName (validated by the machine above) selects the next contract's call shape.
+    $serverArguments = if ($with.ContainsKey('ComputerName') -and $null -ne $with['ComputerName']) { @(([string] $with['ComputerName']).Trim()) } else { @() }
     $finished = $false
     $lastClassified = $null
     try {
@@ -412,12 +419,12 @@ function Invoke-IdleStepTriggerDirectorySync {
             }
 
             $call = if ([string] $decision.action -eq 'trigger') {
-                Get-ProviderObservation -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session `
+                Get-ProviderObservation -Provider $provider -Name 'StartSyncCycle' -Arguments (@($policyType) + $serverArguments) -AuthSession $session `
                     -Kind 'triggered' -ResultKey 'result' -FailedKind 'triggerFailed'
             }
             else {
                 # 'poll' and 'readState': read the state through the provider.
-                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleState' -Arguments @() -AuthSession $session `
+                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleState' -Arguments $serverArguments -AuthSession $session `
                     -Kind 'state' -ResultKey 'state' -FailedKind 'pollFailed'
             }
             $lastClassified = $call.Classified

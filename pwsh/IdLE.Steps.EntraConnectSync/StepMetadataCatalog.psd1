@@ -13,6 +13,7 @@
                 'AuthSessionOptions'
                 'StartGraceSeconds'
                 'WaitForRunningCycle'
+                'ComputerName'
             )
         }
     }

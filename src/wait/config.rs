@@ -4,6 +4,7 @@
 //! offending key by its PowerShell name (`TimeoutSeconds`, not `timeoutSeconds`).
 
 use super::lenient;
+use crate::computer_name::check_computer_name;
 use crate::failure::{Failure, FailureClass};
 use serde_json::{Map, Value};
 
@@ -179,19 +180,31 @@ impl WaitConfig {
                 })?;
             config.policy_type = Some(parsed);
         }
+        if let Some(v) = lenient::get(object, "computerName") {
+            let text = v.as_str().ok_or_else(|| {
+                invalid(format!(
+                    "ComputerName must be the Entra Connect server's host name, but it is {}.",
+                    lenient::type_name(v)
+                ))
+            })?;
+            // Checked here, with the rest of the step's input, before any remote work; the step
+            // passes the name on to the provider, the machine itself does not need it.
+            check_computer_name("ComputerName", text)?;
+        }
         config.validate()?;
         Ok(config)
     }
 }
 
 /// The accepted keys: (JSON name, PowerShell name).
-const KEYS: [(&str, &str); 6] = [
+const KEYS: [(&str, &str); 7] = [
     ("wait", "Wait"),
     ("timeoutSeconds", "TimeoutSeconds"),
     ("pollIntervalSeconds", "PollIntervalSeconds"),
     ("startGraceSeconds", "StartGraceSeconds"),
     ("waitForRunningCycle", "WaitForRunningCycle"),
     ("policyType", "PolicyType"),
+    ("computerName", "ComputerName"),
 ];
 
 fn describe(v: &Value) -> String {
@@ -281,6 +294,7 @@ mod tests {
         assert_eq!(c.start_grace_seconds, 0);
         assert!(c.wait_for_running_cycle);
         assert_eq!(c.policy_type, Some(PolicyType::Initial));
+        assert!(parse(r#"{"ComputerName":" sync01.contoso.com "}"#).is_ok());
         assert_eq!(
             parse(r#"{"timeoutSeconds":null}"#).unwrap().timeout_seconds,
             600
@@ -320,6 +334,9 @@ mod tests {
             (r#"{"policyType":"Full"}"#, "PolicyType"),
             (r#"{"policyType":1}"#, "PolicyType"),
             (r#"{"timeoutSecs":10}"#, "timeoutSecs"),
+            (r#"{"computerName":""}"#, "ComputerName"),
+            (r#"{"computerName":"a\nb"}"#, "ComputerName"),
+            (r#"{"computerName":7}"#, "ComputerName"),
         ];
         for (json, key) in cases {
             let f = err(json);
