@@ -9,7 +9,9 @@
 # Subsystems the server offers (all run the pwsh this test runs in, as pinned by $PSHOME):
 #   powershell          pwsh -sshs, with the simulator importable as 'ADSync' and its state file
 #   powershell-noadsync pwsh -sshs, without any ADSync module
-#   nopwsh              a program that is not PowerShell (the far side has no PowerShell)
+#   nopwsh              a pwsh path that does not exist (PowerShell not installed on the far side)
+# A subsystem name the server does not know (e.g. 'powershell-missing') is the far side without
+# PowerShell configured at all.
 
 function Test-IdleEcSshdAvailable {
     <# .SYNOPSIS True when OpenSSH's server (sshd) and client (ssh) are installed. #>
@@ -121,7 +123,7 @@ UsePAM no
 StrictModes no
 Subsystem powershell /usr/bin/env PSModulePath='$modulePath' IDLE_ADSYNC_SIM_STATE='$StatePath' $pwsh -sshs -NoLogo -NoProfile
 Subsystem powershell-noadsync /usr/bin/env IDLE_ADSYNC_SIM_STATE='$StatePath' $pwsh -sshs -NoLogo -NoProfile
-Subsystem nopwsh /bin/cat
+Subsystem nopwsh /nonexistent/pwsh -sshs -NoLogo -NoProfile
 "@
     # The privilege-separation directory sshd insists on.
     $null = [System.IO.Directory]::CreateDirectory('/run/sshd')
