@@ -288,6 +288,43 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
             $provider.Log[-1] | Should -Be 'remove 42'
         }
 
+        It 'removes the session when the pipeline is stopped while the remote command runs' {
+            # Another runspace runs the call; its InvokeRemoteCommand blocks until stopped.
+            $log = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+            $iss = [initialsessionstate]::CreateDefault2()
+            $iss.ImportPSModule($Modules.ProviderManifest)
+            $runspace = [runspacefactory]::CreateRunspace($iss)
+            $runspace.Open()
+            $ps = [powershell]::Create()
+            $ps.Runspace = $runspace
+            try {
+                $null = $ps.AddScript({
+                        param($Log, $Credential)
+                        $provider = New-IdleEntraConnectDirectorySyncProvider
+                        $provider | Add-Member -NotePropertyName Log -NotePropertyValue $Log
+                        $provider | Add-Member -Force -MemberType ScriptMethod -Name NewRemoteSession -Value { param($ComputerName, $Credential) $this.Log.Enqueue('new'); [pscustomobject]@{ Id = 7 } }
+                        $provider | Add-Member -Force -MemberType ScriptMethod -Name InvokeRemoteCommand -Value { param($Session, $ScriptBlock, $ArgumentList) $this.Log.Enqueue('invoke'); Start-Sleep -Seconds 60 }
+                        $provider | Add-Member -Force -MemberType ScriptMethod -Name RemoveRemoteSession -Value { param($Session) $this.Log.Enqueue("remove $($Session.Id)") }
+                        $provider.GetSyncCycleState('sync01.contoso.com', $Credential)
+                    }).AddArgument($log).AddArgument($Credential)
+                $async = $ps.BeginInvoke()
+                $deadline = [datetime]::UtcNow.AddSeconds(20)
+                while (-not ($log.ToArray() -contains 'invoke') -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                $log.ToArray() | Should -Contain 'invoke'
+                $clock = [System.Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.Stop()
+                $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                $log.ToArray()[-1] | Should -Be 'remove 7'
+                $null = $async
+            }
+            finally {
+                $ps.Dispose()
+                $runspace.Dispose()
+            }
+        }
+
         It 'the step passes With.ComputerName and the credential through to the provider' {
             Reset-ADSyncSimulator -StatePath $StatePath @FastServer
             $provider = New-RecordingProvider
