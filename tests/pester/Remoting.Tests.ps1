@@ -358,23 +358,24 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
             @{ Kind = 'PSSession given by the host' }
         ) {
             # A fresh server for each case: the previous one was stopped by the case before.
-            $server = if ($Kind -like 'PSSession*') { Start-IdleEcSshServer -SimulatorPath $Modules.Simulator -StatePath $StatePath } else { $Server }
+            # (PowerShell variable names ignore case: a name other than Server for the local one.)
+            $target = if ($Kind -like 'PSSession*') { Start-IdleEcSshServer -SimulatorPath $Modules.Simulator -StatePath $StatePath } else { $Server }
             $hostSession = $null
             try {
                 # A slow cycle: the wait is still polling when the server goes away.
                 Reset-ADSyncSimulator -StatePath $StatePath -StepSeconds 30 -GapSeconds 1 -StartLagSeconds 0.5 -AutoSchedulerCycles $false
                 $with = $WaitWith.Clone(); $with['ComputerName'] = '127.0.0.1'; $with['TimeoutSeconds'] = 300
                 if ($Kind -like 'PSSession*') {
-                    $hostSession = New-PSSession -HostName 127.0.0.1 -Port $server.Port -UserName $server.UserName -KeyFilePath $server.ClientKey -Options $server.SshOptions -ErrorAction Stop
+                    $hostSession = New-PSSession -HostName 127.0.0.1 -Port $target.Port -UserName $target.UserName -KeyFilePath $target.ClientKey -Options $target.SshOptions -ErrorAction Stop
                     $session = $hostSession
                     $provider = New-IdleEntraConnectDirectorySyncProvider
                 }
                 else {
                     $session = $SshCredential
-                    $options = $SshProviderOptions.Clone(); $options['Port'] = $server.Port
+                    $options = $SshProviderOptions.Clone(); $options['Port'] = $target.Port
                     $provider = New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions $options
                 }
-                $stopAt = @{ Server = $server; Done = $false }
+                $stopAt = @{ Server = $target; Done = $false }
                 $onEvent = {
                     param($Type, $Sink)
                     # The first poll has seen the cycle running: now the server and every
@@ -395,7 +396,7 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
             }
             finally {
                 if ($null -ne $hostSession) { Remove-PSSession -Session $hostSession -ErrorAction SilentlyContinue }
-                if (-not [object]::ReferenceEquals($server, $Server)) { Stop-IdleEcSshServer -Server $server -Connections -RemoveFiles }
+                if (-not [object]::ReferenceEquals($target, $Server)) { Stop-IdleEcSshServer -Server $target -Connections -RemoveFiles }
             }
         }
     }
