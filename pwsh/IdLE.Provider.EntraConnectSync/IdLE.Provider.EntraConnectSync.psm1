@@ -81,7 +81,7 @@ function New-IdleEntraConnectDirectorySyncProvider {
       client options from a fixed list such as StrictHostKeyChecking, UserKnownHostsFile,
       ConnectTimeout; options that run programs, such as ProxyCommand, are refused).
 
-    .OUTPUTS    .OUTPUTS
+    .OUTPUTS
     System.Management.Automation.PSCustomObject (PSTypeName IdLE.Provider.EntraConnectSync)
 
     .EXAMPLE
