@@ -336,6 +336,24 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
             ($run.Events | ForEach-Object { $_.Message + ($_.Data | Out-String) }) -join "`n" | Should -Not -Match 'not-a-secret'
         }
 
+        It 'rejects the ComputerName <Name> before opening anything, naming the call shape' -ForEach @(
+            @{ Name = 'blank'; Value = '   ' }
+            @{ Name = 'with a line break'; Value = "sync01`nrm -rf" }
+            @{ Name = 'with a NUL'; Value = "sync01`0" }
+            @{ Name = 'longer than 255 characters'; Value = 'a' * 256 }
+            @{ Name = 'that is a number'; Value = 42 }
+        ) {
+            $provider = New-RecordingProvider
+            foreach ($call in { $provider.StartSyncCycle('Delta', $Value, $Credential) }, { $provider.GetSyncCycleState($Value, $Credential) }) {
+                $failure = Get-TestFailure $call
+                $failure.ErrorId | Should -Be 'IdLE.DirectorySync.InvalidArgument'
+                $failure.Inner | Should -Match 'ComputerName'
+                $failure.Inner | Should -Match ([regex]::Escape('ComputerName, AuthSession)'))
+                $failure.Inner | Should -Not -Match "`n"
+            }
+            $provider.Log.Count | Should -Be 0
+        }
+
         It 'rejects RemoteSessionOptions that are not data of the known keys' -ForEach @(
             @{ Options = @{ Transport = 'Telnet' }; Words = 'Transport' }
             @{ Options = @{ Port = 0 }; Words = 'Port' }
@@ -399,5 +417,62 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
                 if (-not [object]::ReferenceEquals($target, $Server)) { Stop-IdleEcSshServer -Server $target -Connections -RemoveFiles }
             }
         }
+    }
+}
+
+Describe 'Step With.ComputerName selects the call shape' {
+    BeforeAll {
+        function New-ShapeRecordingProvider {
+            # A provider that records the arguments each method got; its param blocks are the
+            # next contract's, as IdLE main's own mock declares them.
+            $provider = [pscustomobject]@{ Calls = [System.Collections.Generic.List[string]]::new() }
+            $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', {
+                        param([string] $PolicyType, [object] $ComputerName, [object] $AuthSession)
+                        $this.Calls.Add("Start $($PSBoundParameters.Count): $PolicyType|$ComputerName|$AuthSession")
+                        [pscustomobject]@{ Started = $true; Message = 'ok' }
+                    }))
+            $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
+                        param([object] $ComputerName, [object] $AuthSession)
+                        $this.Calls.Add("State $($PSBoundParameters.Count): $ComputerName|$AuthSession")
+                        [pscustomobject]@{ InProgress = $false; State = 'Idle'; Details = @{} }
+                    }))
+            $provider
+        }
+    }
+
+    It 'passes (PolicyType, ComputerName, session) when With.ComputerName is given' {
+        $provider = New-ShapeRecordingProvider
+        $context = New-TestContext -Providers @{ DirectorySync = $provider } -Session 'the-session'
+        $null = Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With @{ AuthSessionName = 'EC'; PolicyType = 'delta'; ComputerName = ' sync01.contoso.com ' })
+        $provider.Calls[0] | Should -Be 'Start 3: Delta|sync01.contoso.com|the-session'
+    }
+
+    It 'passes (PolicyType, session) as before when With.ComputerName is absent or $null' {
+        foreach ($with in @{ AuthSessionName = 'EC'; PolicyType = 'Delta' }, @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; ComputerName = $null }) {
+            $provider = New-ShapeRecordingProvider
+            $context = New-TestContext -Providers @{ DirectorySync = $provider } -Session 'the-session'
+            $null = Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With $with)
+            $provider.Calls[0] | Should -Be 'Start 2: Delta|the-session|'
+        }
+    }
+
+    It 'rejects With.ComputerName <Name> before acquiring a session' -ForEach @(
+        @{ Name = 'blank'; Value = ' ' }
+        @{ Name = 'with a line break'; Value = "sync01`r`nx" }
+        @{ Name = 'with a NUL'; Value = "sync01`0" }
+        @{ Name = 'too long'; Value = 'a' * 256 }
+        @{ Name = 'not text'; Value = @{ Name = 'sync01' } }
+    ) {
+        $provider = New-ShapeRecordingProvider
+        $context = New-TestContext -Providers @{ DirectorySync = $provider } -Session 'the-session'
+        $failure = Get-TestFailure { Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; ComputerName = $Value }) }
+        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.InvalidArgument'
+        $failure.Inner | Should -Match 'ComputerName'
+        $context.Acquired.Count | Should -Be 0
+        $provider.Calls.Count | Should -Be 0
+    }
+
+    It 'lists ComputerName among the optional With keys of the catalog' {
+        (Get-IdleStepMetadataCatalog)['IdLE.Step.TriggerDirectorySync'].WithSchema.OptionalKeys | Should -Contain 'ComputerName'
     }
 }

@@ -32,34 +32,41 @@ internal sealed class CallShape
 }
 
 /// <summary>The ComputerName of IdLE's next contract: the Entra Connect server's name.</summary>
-internal static class ComputerName
+internal static unsafe class ComputerName
 {
-    /// <summary>Longest accepted name (a DNS name has at most 253 characters; an IPv6 literal fewer).</summary>
-    internal const int MaxLength = 255;
-
-    /// <summary>The name as text: not blank, at most <see cref="MaxLength"/> characters, no control characters or spaces.</summary>
+    /// <summary>
+    /// The name as text, checked by the core (the rule the step's With.ComputerName follows too:
+    /// not blank, at most 255 characters, no spaces or control characters) and trimmed.
+    /// </summary>
     internal static string Check(object? value, CallShape shape)
     {
         object? baseValue = value is PSObject pso ? pso.BaseObject : value;
-        if (baseValue is not string text || string.IsNullOrWhiteSpace(text))
+        if (baseValue is not string text)
         {
-            string what = baseValue is null || baseValue is string ? "empty" : "a " + baseValue.GetType().FullName;
-            throw Invalid($"{shape.Method} was called as {shape.Text}, whose ComputerName (the Entra Connect server) must be a " +
-                $"non-empty host name, but it is {what}.");
+            string what = baseValue is null ? "nothing" : "a " + baseValue.GetType().FullName;
+            throw Invalid($"{shape.Method} was called as {shape.Text}, whose ComputerName must be the Entra Connect server's host name, but it is {what}.");
         }
-        text = text.Trim();
-        if (text.Length > MaxLength)
+        if (text.Contains('\0'))
         {
-            throw Invalid($"{shape.Method} was called as {shape.Text}, whose ComputerName must be at most {MaxLength} characters, but it has {text.Length}.");
+            // A C string ends at the first NUL: it could not reach the core's check whole.
+            throw Invalid($"{shape.Method} was called as {shape.Text}: ComputerName must be a host name without spaces, line breaks or control characters, but it holds a NUL character.");
         }
-        foreach (char c in text)
+        NativeApi.EnsureLoaded();
+        byte[] input = NativeApi.Utf8Z(text);
+        byte* output = null;
+        NativeStatus status;
+        fixed (byte* name = input)
         {
-            if (char.IsControl(c) || char.IsWhiteSpace(c))
-            {
-                throw Invalid($"{shape.Method} was called as {shape.Text}, whose ComputerName must be a host name without spaces, line breaks or control characters.");
-            }
+            status = NativeApi.ComputerNameCheck(name, &output);
         }
-        return text;
+        string? json = NativeApi.TakeString(output);
+        if (status == NativeStatus.Ok && json is not null)
+        {
+            return (string)JsonBridge.FromJson(json)!;
+        }
+        DirectorySyncException failure = DirectorySyncException.FromFailureJson(json);
+        throw new DirectorySyncException(failure.FailureClass, failure.ErrorId, failure.ErrorRecord.CategoryInfo.Category,
+            failure.IsTransient, $"{shape.Method} was called as {shape.Text}: {failure.Message}");
     }
 
     private static DirectorySyncException Invalid(string message) =>

@@ -37,6 +37,7 @@ internal static unsafe class NativeApi
     internal static delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus> WaitHandle;
     internal static delegate* unmanaged<IntPtr, void> WaitFree;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> ClassifyErrors;
+    internal static delegate* unmanaged<byte*, byte**, NativeStatus> ComputerNameCheck;
 
     /// <summary>Loads the library and checks its ABI version; idempotent and thread-safe.</summary>
     internal static void EnsureLoaded()
@@ -79,6 +80,7 @@ internal static unsafe class NativeApi
                 WaitHandle = (delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_handle");
                 WaitFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_wait_free");
                 ClassifyErrors = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_classify_errors");
+                ComputerNameCheck = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_computer_name_check");
                 _loaded = true;
             }
             catch (Exception e)
