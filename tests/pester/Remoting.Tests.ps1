@@ -420,6 +420,27 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
     }
 }
 
+Describe 'The fixed remote command' {
+    It 'for a named (JEA) endpoint becomes one plain command with data parameters, as Invoke-Command sends it' {
+        foreach ($name in 'Start-ADSyncSyncCycle', 'Get-ADSyncScheduler; Remove-Item x') {
+            $block = [IdLE.EntraConnect.Interop.RemoteCommand]::For([pscustomobject]@{}, $true)
+            $commands = $block.GetPowerShell($name, @{ PolicyType = 'Delta' }).Commands.Commands
+            $commands.Count | Should -Be 1
+            $commands[0].IsScript | Should -BeFalse
+            $commands[0].CommandText | Should -Be $name -Because 'a hostile name stays one command name, never script'
+            $commands[0].Parameters[0].Name.TrimStart('-').TrimEnd(':') | Should -Be 'PolicyType'
+            $commands[0].Parameters[0].Value | Should -Be 'Delta'
+        }
+    }
+
+    It 'for a full-language endpoint refuses names off the allow-list on the far side too' {
+        # (Importing ADSync when it is missing is tested for real above, over SSH.)
+        $block = [IdLE.EntraConnect.Interop.RemoteCommand]::For([pscustomobject]@{}, $false)
+        { & $block 'Remove-Item' @{ Path = 'x' } } | Should -Throw '*allow-list*'
+        [IdLE.EntraConnect.Interop.RemoteCommand]::AllowedCommands | Should -Be @('Start-ADSyncSyncCycle', 'Get-ADSyncScheduler', 'Get-ADSyncConnectorRunStatus', 'Get-ADSyncRunProfileResult')
+    }
+}
+
 Describe 'Step With.ComputerName selects the call shape' {
     BeforeAll {
         function New-ShapeRecordingProvider {
