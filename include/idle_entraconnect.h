@@ -15,6 +15,9 @@
 // Longest server text kept in `Failure::remote_message`, in characters.
 #define IDLE_EC_MAX_REMOTE_MESSAGE_CHARS 1000
 
+// Longest accepted name: a DNS name has at most 253 characters.
+#define IDLE_EC_MAX_COMPUTER_NAME_CHARS 255
+
 // Default cap on one callback answer: far above any real ADSync answer, far below what would
 // hurt the host process.
 #define IDLE_EC_DEFAULT_MAX_ANSWER_BYTES ((16 * 1024) * 1024)
@@ -181,6 +184,20 @@ extern "C" {
 // `errors_json` must be NULL or a NUL-terminated string; `out_failure_json` NULL or valid for one pointer write.
 idle_ec_status idle_ec_classify_errors(const char *errors_json,
                                        char **out_failure_json);
+
+// Checks a computer name (the Entra Connect server, as IdLE's next contract passes it).
+//
+// `name` is the name as UTF-8 text. On success `*out_json` receives the name without
+// surrounding whitespace as a JSON string (`"sync01.contoso.com"`); for a name that is blank,
+// longer than 255 characters or holds spaces or control characters, the status is
+// `InvalidArgument` and `*out_json` receives the failure JSON
+// `{"class","errorId","category","transient","message","remoteMessage"}` whose message names
+// `ComputerName`. Free `*out_json` with [`idle_ec_string_free`]. Neither pointer may be NULL.
+// Thread-safe.
+//
+// # Safety
+// `name` must be NULL or a NUL-terminated string; `out_json` NULL or valid for one pointer write.
+idle_ec_status idle_ec_computer_name_check(const char *name, char **out_json);
 
 // Creates a provider.
 //

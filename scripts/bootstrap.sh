@@ -80,6 +80,15 @@ if [ ${#tools[@]} -gt 0 ]; then
     fi
 fi
 
+# OpenSSH's server and client for the loopback remoting tests (tests/pester/Remoting.Tests.ps1
+# starts its own sshd on 127.0.0.1 with pwsh as the 'powershell' subsystem). Those tests report
+# as skipped where sshd cannot be had.
+if [ ! -x /usr/sbin/sshd ] || ! need_cmd ssh || ! need_cmd ssh-keygen; then
+    log "installing openssh-server (loopback remoting tests)"
+    { need_cmd apt-get && apt_install openssh-server openssh-client; } ||
+        warn "could not install openssh-server; the remoting tests will be skipped"
+fi
+
 # clippy and rustfmt ship with the toolchain here; say so clearly where they do not.
 cargo clippy --version >/dev/null 2>&1 || warn "cargo clippy is not installed"
 cargo fmt --version >/dev/null 2>&1 || warn "cargo fmt is not installed"

@@ -4,6 +4,7 @@
 //!
 //! * [`adsync`]: what is sent to an Entra Connect server (`ADSync` cmdlets) and how its answers,
 //!   in every shape remoting and JSON give them, are parsed.
+//! * [`computer_name`]: the rule for the Entra Connect server's name (IdLE's next contract).
 //! * [`failure`]: the failure classes every error is sorted into, with stable identifiers.
 //! * [`session`]: the one trait through which a remote server is reached.
 //! * [`provider`]: the provider operations (trigger, state) written against that trait.
@@ -12,6 +13,7 @@
 //! * [`ffi`]: the C ABI; no domain logic lives there.
 
 pub mod adsync;
+pub mod computer_name;
 pub mod failure;
 pub mod ffi;
 pub mod provider;

@@ -23,7 +23,11 @@ function New-ExampleAuthSessionBroker {
     and note properties, including the broker's), so the broker's note properties hold data only.
 
     The factories are the host's code (script blocks written by the host, not data from a
-    workflow or a request); each returns an AuthSession, e.g. New-EntraConnectJeaAuthSession.
+    workflow or a request); each returns an AuthSession of one of the kinds the provider
+    accepts: an object with InvokeCommand (e.g. New-EntraConnectJeaAuthSession), a PSSession
+    (New-PSSession ...; removed by Dispose()), or, for IdLE's next contract where the workflow
+    names the server in With.ComputerName, a PSCredential with which the provider connects itself
+    (see the provider's -RemoteSessionOptions).
     Credentials stay inside the factories; the broker never sees or logs them.
 
     .PARAMETER SessionFactory
@@ -38,6 +42,12 @@ function New-ExampleAuthSessionBroker {
     }
     $session = $broker.AcquireAuthSession('EntraConnect', $null)
     $broker.Dispose()
+
+    .EXAMPLE
+    $broker = New-ExampleAuthSessionBroker -SessionFactory @{ EntraConnect = { Get-Secret -Name EntraConnectSync } }
+
+    IdLE's next contract: the broker hands out a PSCredential (here from a secret store) and the
+    provider opens and removes a session to With.ComputerName for each call.
     #>
     [CmdletBinding()]
     [OutputType([pscustomobject])]
@@ -77,7 +87,10 @@ function New-ExampleAuthSessionBroker {
                 if ($this.Sessions.ContainsKey($Name)) {
                     $cached = $this.Sessions[$Name]
                     $remote = $cached.PSObject.Properties['Session']
-                    $state = if ($null -ne $remote -and $null -eq $remote.Value) {
+                    $state = if ($cached -is [System.Management.Automation.Runspaces.PSSession]) {
+                        [string] $cached.State
+                    }
+                    elseif ($null -ne $remote -and $null -eq $remote.Value) {
                         # The AuthSession was disposed: its remote session is gone.
                         'Closed'
                     }
@@ -90,16 +103,21 @@ function New-ExampleAuthSessionBroker {
                     if ($state -eq 'Opened') {
                         return $cached
                     }
-                    if ($null -ne $cached.PSObject.Methods['Dispose']) {
+                    if ($cached -is [System.Management.Automation.Runspaces.PSSession]) {
+                        Remove-PSSession -Session $cached -ErrorAction SilentlyContinue
+                    }
+                    elseif ($null -ne $cached.PSObject.Methods['Dispose']) {
                         $cached.Dispose()
                     }
                     $this.Sessions.Remove($Name)
                 }
 
                 $created = & $factories[$Name]
-                if ($null -eq $created -or $null -eq $created.PSObject.Methods['InvokeCommand']) {
+                $usable = $created -is [pscredential] -or $created -is [System.Management.Automation.Runspaces.PSSession] -or
+                    ($null -ne $created -and $null -ne $created.PSObject.Methods['InvokeCommand'])
+                if (-not $usable) {
                     throw [System.InvalidOperationException]::new(
-                        "The factory for AuthSession '$Name' did not return an object with an InvokeCommand method.")
+                        "The factory for AuthSession '$Name' did not return an object with an InvokeCommand method, a PSSession or a PSCredential.")
                 }
                 $this.Sessions[$Name] = $created
                 return $created
@@ -109,7 +127,10 @@ function New-ExampleAuthSessionBroker {
                 foreach ($name in @($this.Sessions.Keys)) {
                     $session = $this.Sessions[$name]
                     $this.Sessions.Remove($name)
-                    if ($null -ne $session.PSObject.Methods['Dispose']) {
+                    if ($session -is [System.Management.Automation.Runspaces.PSSession]) {
+                        Remove-PSSession -Session $session -ErrorAction SilentlyContinue
+                    }
+                    elseif ($null -ne $session.PSObject.Methods['Dispose']) {
                         $session.Dispose()
                     }
                 }

@@ -44,6 +44,16 @@ Shows what would be created and registered.
 .\Register-IdleEntraConnectJeaEndpoint.ps1 -Force
 
 Installs the role capability and (re-)registers the endpoint.
+
+.NOTES
+Clients reach the endpoint in either of two ways:
+
+- the host connects: New-EntraConnectJeaAuthSession -ComputerName sync01.contoso.com
+  -ConfigurationName IdLE.EntraConnect (examples/sessions), returned by the AuthSessionBroker;
+- the provider connects (IdLE's next contract: With.ComputerName and a PSCredential from the
+  broker): New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions
+  @{ ConfigurationName = 'IdLE.EntraConnect'; UseSSL = $true }. With a ConfigurationName the
+  provider sends each ADSync command as a plain command, which this NoLanguage endpoint runs.
 #>
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
 param(

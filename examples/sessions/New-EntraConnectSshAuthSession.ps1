@@ -39,6 +39,11 @@ function New-EntraConnectSshAuthSession {
     .PARAMETER Subsystem
     The SSH subsystem that hosts PowerShell on the server; 'powershell' unless configured otherwise.
 
+    .PARAMETER Options
+    SSH client options, passed to New-PSSession -Options, e.g.
+    @{ UserKnownHostsFile = '/etc/idle/known_hosts'; StrictHostKeyChecking = 'yes'; ConnectTimeout = '10' }.
+    Keep host key checking on: pin the server's key in a known_hosts file of the host's own.
+
     .PARAMETER Session
     An open PSSession to wrap instead of opening one.
 
@@ -73,6 +78,9 @@ function New-EntraConnectSshAuthSession {
         [ValidateNotNullOrEmpty()]
         [string] $Subsystem,
 
+        [Parameter(ParameterSetName = 'Connect')]
+        [hashtable] $Options,
+
         [Parameter(Mandatory, ParameterSetName = 'Existing')]
         [System.Management.Automation.Runspaces.PSSession] $Session
     )
@@ -92,6 +100,9 @@ function New-EntraConnectSshAuthSession {
     }
     if ($PSBoundParameters.ContainsKey('Subsystem')) {
         $connect.Subsystem = $Subsystem
+    }
+    if ($PSBoundParameters.ContainsKey('Options')) {
+        $connect.Options = $Options
     }
 
     try {

@@ -247,6 +247,11 @@ function Invoke-IdleStepTriggerDirectorySync {
       IdLE.DirectorySync.RunStopped when a run stopped or could not start) instead of warning when
       a run of the cycle ended with a result other than 'success'. Default $false.
     - AuthSessionOptions: a data-only hashtable passed to the host's AuthSessionBroker.
+    - ComputerName: the Entra Connect server's host name. When given, the provider is called in
+      the shape of IdLE's next contract, StartSyncCycle(PolicyType, ComputerName, AuthSession) and
+      GetSyncCycleState(ComputerName, AuthSession) (the session may then be a PSCredential the
+      provider connects with); when absent, in IdLE 0.9's shape, as before. Not blank, at most
+      255 characters, no spaces or control characters.
 
     Run outcome: with Wait and a provider that has GetSyncCycleRuns (this module's provider
     has), the step reads the run history since a reference taken before the trigger. The
@@ -364,7 +369,7 @@ function Invoke-IdleStepTriggerDirectorySync {
 
     # Everything the native machine validates (PolicyType, timings) is checked before any remote work.
     $configuration = @{ policyType = $with['PolicyType']; runHistory = $readsRuns }
-    $keys = @{ Wait = 'wait'; TimeoutSeconds = 'timeoutSeconds'; PollIntervalSeconds = 'pollIntervalSeconds'; StartGraceSeconds = 'startGraceSeconds'; WaitForRunningCycle = 'waitForRunningCycle'; FailOnRunErrors = 'failOnRunErrors' }
+    $keys = @{ Wait = 'wait'; TimeoutSeconds = 'timeoutSeconds'; PollIntervalSeconds = 'pollIntervalSeconds'; StartGraceSeconds = 'startGraceSeconds'; WaitForRunningCycle = 'waitForRunningCycle'; FailOnRunErrors = 'failOnRunErrors'; ComputerName = 'computerName' }
     foreach ($key in $keys.Keys) {
         if ($with.ContainsKey($key)) { $configuration[$keys[$key]] = $with[$key] }
     }
@@ -391,6 +396,8 @@ function Invoke-IdleStepTriggerDirectorySync {
     }
     # Validated by the machine above: pass the canonical spelling on to any provider.
     $policyType = if (([string] $with['PolicyType']).Trim() -ieq 'Initial') { 'Initial' } else { 'Delta' }
+    # With.ComputerName (validated by the machine above) selects the next contract's call shape.
+    $serverArguments = if ($with.ContainsKey('ComputerName') -and $null -ne $with['ComputerName']) { @(([string] $with['ComputerName']).Trim()) } else { @() }
     $finished = $false
     $lastClassified = $null
     try {
@@ -454,17 +461,17 @@ function Invoke-IdleStepTriggerDirectorySync {
             }
 
             $call = if ([string] $decision.action -eq 'trigger') {
-                Get-ProviderObservation -Provider $provider -Name 'StartSyncCycle' -Arguments @($policyType) -AuthSession $session `
+                Get-ProviderObservation -Provider $provider -Name 'StartSyncCycle' -Arguments (@($policyType) + $serverArguments) -AuthSession $session `
                     -Kind 'triggered' -ResultKey 'result' -FailedKind 'triggerFailed' -AuthSessionOptions $sessionOptions
             }
             elseif ([string] $decision.action -eq 'readRuns') {
                 # The run history since the machine's reference (none: take the reference).
-                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleRuns' -Arguments @(, $decision.since) -AuthSession $session `
-                    -Kind 'runs' -ResultKey 'runs' -FailedKind 'runsFailed'
+                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleRuns' -Arguments (@(, $decision.since) + $serverArguments) -AuthSession $session `
+                    -Kind 'runs' -ResultKey 'runs' -FailedKind 'runsFailed' -AuthSessionOptions $sessionOptions
             }
             else {
                 # 'poll' and 'readState': read the state through the provider.
-                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleState' -Arguments @() -AuthSession $session `
+                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleState' -Arguments $serverArguments -AuthSession $session `
                     -Kind 'state' -ResultKey 'state' -FailedKind 'pollFailed' -AuthSessionOptions $sessionOptions
             }
             $lastClassified = $call.Classified

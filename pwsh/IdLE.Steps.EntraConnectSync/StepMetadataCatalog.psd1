@@ -14,6 +14,7 @@
                 'StartGraceSeconds'
                 'WaitForRunningCycle'
                 'FailOnRunErrors'
+                'ComputerName'
             )
         }
     }

@@ -10,6 +10,7 @@
 //! No domain logic lives here: these functions translate between C and the crate's modules.
 
 pub mod classify;
+pub mod computer_name;
 mod errors;
 pub mod guard;
 pub mod provider;

@@ -5,6 +5,7 @@
 
 use super::lenient;
 use crate::adsync::text::one_line;
+use crate::computer_name::check_computer_name;
 use crate::failure::{Failure, FailureClass};
 use serde_json::{Map, Value};
 
@@ -203,13 +204,24 @@ impl WaitConfig {
                 })?;
             config.policy_type = Some(parsed);
         }
+        if let Some(v) = lenient::get(object, "computerName") {
+            let text = v.as_str().ok_or_else(|| {
+                invalid(format!(
+                    "ComputerName must be the Entra Connect server's host name, but it is {}.",
+                    lenient::type_name(v)
+                ))
+            })?;
+            // Checked here, with the rest of the step's input, before any remote work; the step
+            // passes the name on to the provider, the machine itself does not need it.
+            check_computer_name("ComputerName", text)?;
+        }
         config.validate()?;
         Ok(config)
     }
 }
 
 /// The accepted keys: (JSON name, PowerShell name).
-const KEYS: [(&str, &str); 8] = [
+const KEYS: [(&str, &str); 9] = [
     ("wait", "Wait"),
     ("timeoutSeconds", "TimeoutSeconds"),
     ("pollIntervalSeconds", "PollIntervalSeconds"),
@@ -218,6 +230,7 @@ const KEYS: [(&str, &str); 8] = [
     ("policyType", "PolicyType"),
     ("runHistory", "RunHistory"),
     ("failOnRunErrors", "FailOnRunErrors"),
+    ("computerName", "ComputerName"),
 ];
 
 /// Longest piece of a configuration value or key echoed in a message, in characters.
@@ -316,6 +329,7 @@ mod tests {
         assert_eq!(c.start_grace_seconds, 0);
         assert!(c.wait_for_running_cycle);
         assert_eq!(c.policy_type, Some(PolicyType::Initial));
+        assert!(parse(r#"{"ComputerName":" sync01.contoso.com "}"#).is_ok());
         assert_eq!(
             parse(r#"{"timeoutSeconds":null}"#).unwrap().timeout_seconds,
             600
@@ -361,6 +375,9 @@ mod tests {
             (r#"{"runHistory":2}"#, "RunHistory"),
             (r#"{"policyType":1}"#, "PolicyType"),
             (r#"{"timeoutSecs":10}"#, "timeoutSecs"),
+            (r#"{"computerName":""}"#, "ComputerName"),
+            (r#"{"computerName":"a\nb"}"#, "ComputerName"),
+            (r#"{"computerName":7}"#, "ComputerName"),
         ];
         for (json, key) in cases {
             let f = err(json);

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 
 namespace IdLE.EntraConnect.Interop;
 
@@ -30,8 +31,30 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     /// <summary>The version of the loaded native core.</summary>
     public static string NativeVersion => NativeApi.LibraryVersion;
 
-    /// <summary>Triggers a sync cycle of <paramref name="policyType"/> through <paramref name="authSession"/>.</summary>
-    public PSObject StartSyncCycle(string? policyType, object? authSession)
+    /// <summary>How the provider opens sessions for a <see cref="PSCredential"/> AuthSession.</summary>
+    public RemoteSessionOptions RemoteSessionOptions { get; private set; } = new();
+
+    /// <summary>Sets <see cref="RemoteSessionOptions"/> from the factory's data-only hashtable (checked).</summary>
+    public void SetRemoteSessionOptions(System.Collections.IDictionary? options) =>
+        RemoteSessionOptions = RemoteSessionOptions.FromHashtable(options);
+
+    /// <summary>Triggers a sync cycle of <paramref name="policyType"/> through <paramref name="authSession"/> (an object with InvokeCommand).</summary>
+    public PSObject StartSyncCycle(string? policyType, object? authSession) =>
+        StartSyncCycle(PSObject.AsPSObject(new object()), policyType, authSession, null, false);
+
+    /// <summary>Reads the scheduler's state through <paramref name="authSession"/> (an object with InvokeCommand).</summary>
+    public PSObject GetSyncCycleState(object? authSession) =>
+        GetSyncCycleState(PSObject.AsPSObject(new object()), authSession, null, false);
+
+    /// <summary>
+    /// StartSyncCycle in either contract generation: IdLE 0.9's (PolicyType, AuthSession), where
+    /// <paramref name="second"/> is the session, or the next contract's (PolicyType, ComputerName,
+    /// AuthSession), where <paramref name="second"/> is the computer name and
+    /// <paramref name="third"/> the session. <paramref name="nextShape"/> says which the caller used
+    /// (three arguments rather than two). <paramref name="provider"/> is the provider object whose
+    /// remoting ScriptMethods a PSSession or PSCredential session goes through.
+    /// </summary>
+    public PSObject StartSyncCycle(PSObject provider, string? policyType, object? second, object? third, bool nextShape)
     {
         ThrowIfDisposed("StartSyncCycle");
         // The core reads the policy type as a C string: a NUL would cut "Delta\0..." to "Delta".
@@ -39,9 +62,10 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         {
             throw DirectorySyncException.NulInArgument("PolicyType");
         }
-        PSObject session = RequireSession(authSession, "StartSyncCycle");
+        var shape = new CallShape("StartSyncCycle", nextShape);
+        SessionInvoker invoker = ResolveSession(provider, shape, second, third);
         byte[] policy = NativeApi.Utf8Z(policyType ?? string.Empty);
-        return Call("StartSyncCycle", session, (p, table) =>
+        return Call("StartSyncCycle", invoker, (p, table) =>
         {
             fixed (byte* policyPtr = policy)
             {
@@ -52,12 +76,16 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         });
     }
 
-    /// <summary>Reads the scheduler's state through <paramref name="authSession"/>.</summary>
-    public PSObject GetSyncCycleState(object? authSession)
+    /// <summary>
+    /// GetSyncCycleState in either generation: IdLE 0.9's (AuthSession), where
+    /// <paramref name="first"/> is the session, or the next contract's (ComputerName, AuthSession).
+    /// </summary>
+    public PSObject GetSyncCycleState(PSObject provider, object? first, object? second, bool nextShape)
     {
         ThrowIfDisposed("GetSyncCycleState");
-        PSObject session = RequireSession(authSession, "GetSyncCycleState");
-        return Call("GetSyncCycleState", session, (p, table) =>
+        var shape = new CallShape("GetSyncCycleState", nextShape);
+        SessionInvoker invoker = ResolveSession(provider, shape, first, second);
+        return Call("GetSyncCycleState", invoker, (p, table) =>
         {
             byte* output = null;
             NativeStatus status = NativeApi.ProviderGetSyncCycleState(p, (NativeSession*)table, &output);
@@ -66,17 +94,20 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     }
 
     /// <summary>
-    /// Reads the run history through <paramref name="authSession"/>: the runs newer than
-    /// <paramref name="since"/> (null: only take a reference). <paramref name="since"/> is the
-    /// <c>Reference</c> an earlier call returned (hashtable or object), or a server UTC time.
+    /// Reads the run history: the runs newer than <paramref name="since"/> (null: only take a
+    /// reference). <paramref name="since"/> is the <c>Reference</c> an earlier call returned
+    /// (hashtable or object), or a server UTC time. IdLE 0.9's shape (Since, AuthSession), where
+    /// <paramref name="first"/> is the session, or the next contract's (Since, ComputerName,
+    /// AuthSession).
     /// </summary>
-    public PSObject GetSyncCycleRuns(object? since, object? authSession)
+    public PSObject GetSyncCycleRuns(PSObject provider, object? since, object? first, object? second, bool nextShape)
     {
         ThrowIfDisposed("GetSyncCycleRuns");
-        PSObject session = RequireSession(authSession, "GetSyncCycleRuns");
+        var shape = new CallShape("GetSyncCycleRuns", nextShape);
+        SessionInvoker invoker = ResolveSession(provider, shape, first, second);
         object? plain = since is PSObject wrapped ? wrapped.BaseObject : since;
         byte[]? sinceJson = plain is null ? null : NativeApi.Utf8Z(JsonBridge.ToJson(since));
-        return Call("GetSyncCycleRuns", session, (p, table) =>
+        return Call("GetSyncCycleRuns", invoker, (p, table) =>
         {
             fixed (byte* sincePtr = sinceJson)
             {
@@ -95,10 +126,10 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         }
     }
 
-    private PSObject Call(string method, PSObject session, Func<IntPtr, IntPtr, (NativeStatus, string?)> native)
+    private PSObject Call(string method, SessionInvoker invoker, Func<IntPtr, IntPtr, (NativeStatus, string?)> native)
     {
         ThrowIfDisposed(method);
-        var trampoline = new SessionTrampoline(session);
+        var trampoline = new SessionTrampoline(invoker);
         bool added = false;
         (NativeStatus status, string? json) result;
         try
@@ -123,6 +154,8 @@ public sealed unsafe class EntraConnectProvider : IDisposable
             {
                 _handle.DangerousRelease();
             }
+            // A session this call opened is removed on success, on failure and on stop alike.
+            invoker.Close();
         }
         // A stop request must keep travelling up the pipeline, not become a directory sync error.
         if (trampoline.Failure is PipelineStoppedException stopped)
@@ -142,24 +175,50 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         throw DirectorySyncException.FromFailureJson(result.json, trampoline.Failure);
     }
 
-    /// <summary>Rejects anything that cannot run commands, before any remote work.</summary>
-    internal static PSObject RequireSession(object? authSession, string method)
+    /// <summary>
+    /// Which of the three kinds of AuthSession the caller gave, checked before any remote work:
+    /// an object with InvokeCommand, a PSSession, or a PSCredential with a ComputerName.
+    /// </summary>
+    private SessionInvoker ResolveSession(PSObject provider, CallShape shape, object? first, object? second)
     {
+        object? authSession = shape.Next ? second : first;
+        string? computerName = shape.Next ? ComputerName.Check(first, shape) : null;
         if (authSession is null)
         {
             throw DirectorySyncException.InvalidSession(
-                $"{method} needs an AuthSession with an InvokeCommand(CommandName, Parameters) method, but none was given. " +
+                $"{shape.Method} was called as {shape.Text} without an AuthSession. It needs an object with an " +
+                "InvokeCommand(CommandName, Parameters) method, a PSSession, or (with a ComputerName) a PSCredential. " +
                 "The host must supply one through its AuthSessionBroker.");
         }
         PSObject session = PSObject.AsPSObject(authSession);
-        if (session.Methods["InvokeCommand"] is null)
+        object baseObject = session.BaseObject;
+        if (baseObject is PSSession)
         {
-            string typeName = SafeText.Echo(session.TypeNames.Count > 0 ? session.TypeNames[0] : authSession.GetType().FullName ?? "object");
-            throw DirectorySyncException.InvalidSession(
-                $"The AuthSession given to {method} (a {typeName}) has no InvokeCommand(CommandName, Parameters) method. " +
-                "The host must supply a session with InvokeCommand through its AuthSessionBroker.");
+            return new RemoteSessionInvoker(provider, baseObject);
         }
-        return session;
+        if (baseObject is PSCredential credential)
+        {
+            if (computerName is null)
+            {
+                throw DirectorySyncException.InvalidSession(
+                    $"{shape.Method} was called as {shape.Text} with a PSCredential as the AuthSession, but a credential needs " +
+                    $"a ComputerName to connect to: call {shape.NextText} (IdLE's next contract), or have the " +
+                    "AuthSessionBroker supply a PSSession or an object with an InvokeCommand(CommandName, Parameters) method.");
+            }
+            return new RemoteSessionInvoker(provider, computerName, credential, RemoteSessionOptions.CommandsOnly);
+        }
+        if (session.Methods["InvokeCommand"] is not null)
+        {
+            return new InvokeCommandInvoker(session);
+        }
+        string typeName = SafeText.Echo(session.TypeNames.Count > 0 ? session.TypeNames[0] : baseObject.GetType().FullName ?? "object");
+        string hint = !shape.Next && baseObject is string
+            ? $" It looks like a computer name: IdLE's next contract calls {shape.NextText}."
+            : string.Empty;
+        throw DirectorySyncException.InvalidSession(
+            $"The AuthSession given to {shape.Method} (a {typeName}; the call looked like {shape.Text}) has no " +
+            "InvokeCommand(CommandName, Parameters) method and is neither a PSSession nor a PSCredential." + hint +
+            " The host must supply a session with InvokeCommand, a PSSession or a PSCredential through its AuthSessionBroker.");
     }
 
     /// <summary>Frees the native provider now rather than at finalization.</summary>

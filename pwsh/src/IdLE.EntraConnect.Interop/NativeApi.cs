@@ -39,6 +39,7 @@ internal static unsafe class NativeApi
     internal static delegate* unmanaged<IntPtr, void> WaitFree;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> ClassifyErrors;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> TextScrub;
+    internal static delegate* unmanaged<byte*, byte**, NativeStatus> ComputerNameCheck;
 
     /// <summary>Loads the library and checks its ABI version; idempotent and thread-safe.</summary>
     internal static void EnsureLoaded()
@@ -83,6 +84,7 @@ internal static unsafe class NativeApi
                 WaitFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_wait_free");
                 ClassifyErrors = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_classify_errors");
                 TextScrub = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_text_scrub");
+                ComputerNameCheck = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_computer_name_check");
                 _loaded = true;
             }
             catch (Exception e)

@@ -17,12 +17,12 @@ namespace IdLE.EntraConnect.Interop;
 /// </summary>
 internal sealed unsafe class SessionTrampoline
 {
-    private readonly PSObject _session;
+    private readonly SessionInvoker _invoker;
 
     /// <summary>An exception the trampoline could not turn into an answer (e.g. the pipeline was stopped).</summary>
     internal Exception? Failure { get; private set; }
 
-    internal SessionTrampoline(PSObject session) => _session = session;
+    internal SessionTrampoline(SessionInvoker invoker) => _invoker = invoker;
 
     /// <summary>Runs <paramref name="body"/> with a callback table pointing at this trampoline.</summary>
     internal T WithTable<T>(Func<IntPtr, T> body)
@@ -69,7 +69,7 @@ internal sealed unsafe class SessionTrampoline
                     self.Failure = e;
                 }
                 // The reason becomes a message: the session's own values are masked first.
-                string reason = self is null ? e.Message : SafeText.Scrub(e.Message, 4000, self._session);
+                string reason = self is null ? e.Message : SafeText.Scrub(e.Message, 4000, self._invoker.SecretSource);
                 WriteSink(sink, System.Text.Encoding.UTF8.GetBytes(reason));
             }
             catch (Exception)
@@ -90,7 +90,8 @@ internal sealed unsafe class SessionTrampoline
     }
 
     /// <summary>
-    /// Runs the session's InvokeCommand in a nested pipeline of the caller's runspace, so that
+    /// Runs the command through the session (its InvokeCommand, or the provider's
+    /// InvokeRemoteCommand for a PSSession) in a nested pipeline of the caller's runspace, so that
     /// errors the command only *writes* (the server's "busy" error is non-terminating) are
     /// captured in that pipeline's error stream instead of slipping past as success.
     /// </summary>
@@ -106,12 +107,14 @@ internal sealed unsafe class SessionTrampoline
         var errors = new List<RemoteErrorInfo>();
         using (PowerShell ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
         {
-            ps.AddCommand(InvokeAuthSessionCommand.Info)
-                .AddParameter(nameof(InvokeAuthSessionCommand.Session), _session)
-                .AddParameter(nameof(InvokeAuthSessionCommand.CommandName), commandName)
-                .AddParameter(nameof(InvokeAuthSessionCommand.Parameters), parameters);
             try
             {
+                // Every kind of session fills the same table: the invoker puts the command into
+                // this pipeline (opening a provider-made session first, if needed).
+                if (!_invoker.Prepare(ps, commandName, parameters, errors))
+                {
+                    return AnswerJson(output, errors, errors.Count > 0 ? SafeText.SecretsOf(_invoker.SecretSource) : null);
+                }
                 Collection<PSObject> results = ps.Invoke();
                 // A stop that reaches the nested pipeline may end it without an exception; its
                 // partial (often empty) output must not be read as the server's answer.
@@ -156,7 +159,7 @@ internal sealed unsafe class SessionTrampoline
                 errors.Add(RemoteErrorInfo.FromErrorRecord(record, terminating: false));
             }
         }
-        return AnswerJson(output, errors, errors.Count > 0 ? SafeText.SecretsOf(_session) : null);
+        return AnswerJson(output, errors, errors.Count > 0 ? SafeText.SecretsOf(_invoker.SecretSource) : null);
     }
 
     /// <summary>A classified exception of ours inside <paramref name="e"/>, however PowerShell wrapped it.</summary>
