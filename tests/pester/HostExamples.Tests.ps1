@@ -11,7 +11,8 @@ BeforeAll {
     $script:Sessions = Join-Path $script:Examples 'sessions'
     $script:Psrc = [System.IO.Path]::Combine($script:Examples, 'jea', 'IdLE.EntraConnect.psrc')
     $script:Pssc = [System.IO.Path]::Combine($script:Examples, 'jea', 'IdLE.EntraConnect.pssc')
-    $script:AdSyncCommands = @('Start-ADSyncSyncCycle', 'Get-ADSyncScheduler', 'Get-ADSyncConnectorRunStatus', 'Get-ADSyncRunProfileResult')
+    # The commands the provider sends: the role and the sessions' allow-lists grant exactly these.
+    $script:AdSyncCommands = @('Start-ADSyncSyncCycle', 'Get-ADSyncScheduler', 'Get-ADSyncRunProfileResult')
 
     function Get-ParsedFile([string] $Path) {
         $errors = $null
@@ -99,7 +100,7 @@ Describe 'Host examples' {
         $pssc.ModulesToImport | Should -Be 'ADSync'
     }
 
-    It 'the role exposes exactly the four ADSync commands, PolicyType Delta or Initial' {
+    It 'the role exposes exactly the three ADSync commands the provider calls, with their parameters' {
         $psrc = Read-DataOnlyFile $script:Psrc
         $names = @($psrc.VisibleCmdlets | ForEach-Object { if ($_ -is [hashtable]) { $_.Name } else { $_ } })
         @($names | Sort-Object) | Should -Be @($script:AdSyncCommands | Sort-Object)
@@ -109,6 +110,13 @@ Describe 'Host examples' {
         $start = @($psrc.VisibleCmdlets | Where-Object { $_ -is [hashtable] -and $_.Name -eq 'Start-ADSyncSyncCycle' })[0]
         $start.Parameters.Name | Should -Be 'PolicyType'
         $start.Parameters.ValidateSet | Should -Be @('Delta', 'Initial')
+
+        # The run history: the parameters GetSyncCycleRuns sends, and a window of at most 50.
+        $history = @($psrc.VisibleCmdlets | Where-Object { $_ -is [hashtable] -and $_.Name -eq 'Get-ADSyncRunProfileResult' })[0]
+        @($history.Parameters.Name | Sort-Object) | Should -Be @('NumberRequested', 'RunStepDetails')
+        $pattern = @($history.Parameters | Where-Object { $_.Name -eq 'NumberRequested' })[0].ValidatePattern
+        foreach ($ok in '1', '17', '50') { $ok | Should -Match "^(?:$pattern)$" }
+        foreach ($bad in '0', '51', '100') { $bad | Should -Not -Match "^(?:$pattern)$" }
     }
 
     It 'the session wrappers never build script text' {

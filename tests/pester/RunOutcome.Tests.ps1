@@ -80,7 +80,9 @@ Describe 'GetSyncCycleRuns (provider)' {
     It 'declares AuthSession literally, so IdLE passes the session' {
         $provider = New-IdleEntraConnectDirectorySyncProvider
         $names = $provider.PSObject.Methods['GetSyncCycleRuns'].Script.Ast.ParamBlock.Parameters.Name.VariablePath.UserPath
-        $names | Should -Be @('Since', 'AuthSession')
+        # (Since, AuthSession) from IdLE 0.9's engines, (Since, ComputerName, AuthSession) in the
+        # next contract's shape: AuthSession is literally named, and last.
+        $names | Should -Be @('Since', 'ComputerName', 'AuthSession')
         @($provider.GetCapabilities()) | Should -Be @('IdLE.DirectorySync.Trigger', 'IdLE.DirectorySync.Status')
     }
 
@@ -121,6 +123,31 @@ Describe 'GetSyncCycleRuns (provider)' {
         }
         $answer.Truncated | Should -BeFalse
         $session.Calls | Should -Be @('Get-ADSyncRunProfileResult', 'Get-ADSyncRunProfileResult', 'Get-ADSyncRunProfileResult')
+    }
+
+    It 'reads the runs in the next contract''s shape (Since, ComputerName, AuthSession) too' {
+        Reset-ADSyncSimulator -StatePath $script:StatePath @FastServer
+        $session = New-SimSession
+        $provider = New-IdleEntraConnectDirectorySyncProvider
+        $reference = $provider.GetSyncCycleRuns($null, 'ec01.contoso.com', $session).Reference
+        $null = Start-ADSyncSyncCycle -PolicyType Delta
+        Set-ADSyncSimulatorClock -StatePath $script:StatePath -AdvanceSeconds 60
+        @($provider.GetSyncCycleRuns($reference, 'ec01.contoso.com', $session).Runs).Count | Should -Be 6
+        # A blank name in that shape is refused before any remote call.
+        $before = $session.Calls.Count
+        $failure = Get-TestFailure { $provider.GetSyncCycleRuns($reference, ' ', $session) }
+        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.InvalidArgument'
+        $failure.Inner | Should -Match 'ComputerName'
+        $session.Calls.Count | Should -Be $before
+    }
+
+    It 'a waited step with With.ComputerName reads the run history in the next contract''s shape' {
+        Reset-ADSyncSimulator -StatePath $script:StatePath @FastServer -RunResult @{ "$($script:Entra)|Export" = 'completed-export-errors' }
+        $with = $script:WaitWith.Clone(); $with['ComputerName'] = 'ec01.contoso.com'
+        $run = Invoke-RunStep -With $with
+        $run.Failure | Should -BeNullOrEmpty
+        $run.Result.Data['runHistory'] | Should -Be 'Read'
+        Get-WarningCode $run.Result | Should -Contain 'RunCompletedWithErrors'
     }
 
     It 'refuses a Since it cannot read, before any remote call' {

@@ -156,7 +156,7 @@ Describe 'Invoke-IdleStepTriggerDirectorySync with scripted providers' {
         $texts.Add([string] $run.Error.Exception.RemoteMessage)
         $texts.Add([string] $run.Error.Exception.FailureJson)
         @($texts | Where-Object { $_ -like '*tok-SECRET-123*' }) | Should -BeNullOrEmpty
-        @($texts | Where-Object { $_ -like '*<AuthSession>*' }).Count | Should -BeGreaterThan 0 -Because 'the conversion error is quoted with the session redacted'
+        @($texts | Where-Object { $_.Contains('[redacted]') }).Count | Should -BeGreaterThan 0 -Because 'the conversion error is quoted with the session redacted'
     }
 
     It 'a trigger answering <Said> is UnexpectedResponse' -ForEach @(
