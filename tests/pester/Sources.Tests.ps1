@@ -4,10 +4,26 @@
 
 BeforeDiscovery {
     $root = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
+    # Walk the tree, pruning build output and tool folders without entering them, and never
+    # following a link: out/ holds a wine prefix whose drive z: is a link to '/'.
     $excluded = @('out', 'bin', 'obj', 'target', '.git', '.tools', 'TestResults', 'node_modules')
-    $script:Files = @(Get-ChildItem -LiteralPath $root -Recurse -File -Include '*.ps1', '*.psm1', '*.psd1' |
-            Where-Object { $relative = [System.IO.Path]::GetRelativePath($root, $_.FullName); -not @($relative.Split([System.IO.Path]::DirectorySeparatorChar) | Where-Object { $excluded -contains $_ }) } |
-            ForEach-Object { [System.IO.Path]::GetRelativePath($root, $_.FullName).Replace('\', '/') } | Sort-Object)
+    $found = [System.Collections.Generic.List[string]]::new()
+    $pending = [System.Collections.Generic.Stack[string]]::new()
+    $pending.Push($root)
+    while ($pending.Count -gt 0) {
+        $dir = $pending.Pop()
+        foreach ($file in [System.IO.Directory]::EnumerateFiles($dir)) {
+            if ([System.IO.Path]::GetExtension($file) -in '.ps1', '.psm1', '.psd1') {
+                $found.Add([System.IO.Path]::GetRelativePath($root, $file).Replace('\', '/'))
+            }
+        }
+        foreach ($sub in [System.IO.Directory]::EnumerateDirectories($dir)) {
+            $info = [System.IO.DirectoryInfo]::new($sub)
+            if ($excluded -contains $info.Name -or $null -ne $info.LinkTarget) { continue }
+            $pending.Push($sub)
+        }
+    }
+    $script:Files = @($found | Sort-Object)
     $script:ModuleNames = @('IdLE.Provider.EntraConnectSync', 'IdLE.Steps.EntraConnectSync')
 }
 
