@@ -1,9 +1,9 @@
 //! What the step feeds into the machine, and how it is read from JSON.
 
-use super::lenient;
 use super::observation::Observation;
 use crate::adsync::run_history::{RunProfileResult, RunReference};
 use crate::adsync::text::MAX_REMOTE_MESSAGE_CHARS;
+use crate::adsync::values as lenient;
 use crate::failure::{Failure, FailureClass};
 use crate::redact::{scrub, Secrets};
 use serde_json::Value;
@@ -37,10 +37,10 @@ impl TriggerResult {
             )
         })?;
         Ok(TriggerResult {
-            started: lenient::get(object, "Started").and_then(lenient::as_bool),
+            started: lenient::get(object, "Started").and_then(lenient::boolean),
             // The provider's words reach messages and events: masked, one line, bounded.
             message: lenient::get(object, "Message")
-                .and_then(lenient::as_text)
+                .and_then(lenient::text)
                 .map(|s| scrub(&s, &Secrets::default(), MAX_REMOTE_MESSAGE_CHARS))
                 .filter(|s| !s.is_empty()),
         })
@@ -79,7 +79,7 @@ impl RunsRead {
                 .flatten(),
             runs,
             truncated: lenient::get(object, "Truncated")
-                .and_then(lenient::as_bool)
+                .and_then(lenient::boolean)
                 .unwrap_or(false),
         })
     }
@@ -194,7 +194,7 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
             )
         })?;
     let message = lenient::get(object, "message")
-        .and_then(lenient::as_text)
+        .and_then(lenient::text)
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| {
@@ -206,7 +206,7 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
         class,
         scrub(&message, &Secrets::default(), MAX_MESSAGE_CHARS),
     );
-    if let Some(remote) = lenient::get(object, "remoteMessage").and_then(lenient::as_text) {
+    if let Some(remote) = lenient::get(object, "remoteMessage").and_then(lenient::text) {
         failure = failure.with_remote(scrub(
             &remote,
             &Secrets::default(),

@@ -198,7 +198,6 @@ mod decision;
 mod events;
 mod input;
 mod json;
-mod lenient;
 mod machine;
 mod observation;
 mod server_time;

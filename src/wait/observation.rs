@@ -1,7 +1,7 @@
 //! One observed state of the server (`GetSyncCycleState`'s answer), read leniently.
 
-use super::lenient;
 use super::server_time::{parse_server_time, ServerTime};
+use crate::adsync::values as lenient;
 use serde_json::{Map, Value};
 
 /// The cycle state as the provider reported it.
@@ -120,9 +120,9 @@ impl Observation {
 
         let in_progress = lenient::get(object, "InProgress")
             .or_else(|| detail("SyncCycleInProgress"))
-            .and_then(lenient::as_bool);
+            .and_then(lenient::boolean);
         let named = lenient::get(object, "State")
-            .and_then(lenient::as_text)
+            .and_then(lenient::text)
             .map(|s| CycleState::parse(&s));
         let state = match (named, in_progress) {
             (Some(CycleState::Idle), Some(true)) | (Some(CycleState::InProgress), Some(false)) => {
@@ -137,7 +137,7 @@ impl Observation {
         let marks = ServerMarks {
             next_cycle_start: detail("NextSyncCycleStartTimeInUTC").and_then(parse_server_time),
             last_run_history_id: detail("LastRunHistoryId")
-                .and_then(lenient::as_text)
+                .and_then(lenient::text)
                 .map(|s| s.trim().to_ascii_lowercase())
                 .filter(|s| !s.is_empty()),
             last_run_end: detail("LastRunEndUtc").and_then(parse_server_time),
@@ -145,8 +145,8 @@ impl Observation {
         Ok(Observation {
             state,
             marks,
-            staging_mode: detail("StagingModeEnabled").and_then(lenient::as_bool),
-            scheduler_suspended: detail("SchedulerSuspended").and_then(lenient::as_bool),
+            staging_mode: detail("StagingModeEnabled").and_then(lenient::boolean),
+            scheduler_suspended: detail("SchedulerSuspended").and_then(lenient::boolean),
         })
     }
 }
