@@ -2,8 +2,8 @@
 
 use super::config::PolicyType;
 use super::events::Event;
-use super::observation::CycleState;
 use crate::adsync::run_history::{ConnectorSummary, RunReference};
+use crate::adsync::SyncState;
 use crate::failure::Failure;
 use serde_json::{json, Map, Value};
 
@@ -187,7 +187,7 @@ pub struct WaitOutcome {
     pub elapsed_ms: u64,
     pub warnings: Vec<Warning>,
     /// The last observed state (`Unknown` when none was read).
-    pub last_state: CycleState,
+    pub last_state: SyncState,
     /// The server reported staging mode.
     pub staging_mode: bool,
     pub policy_type: Option<PolicyType>,
@@ -248,7 +248,7 @@ impl WaitOutcome {
 pub struct FailOutcome {
     pub failure: Failure,
     /// The last observed state (`Unknown` when none was read).
-    pub last_state: CycleState,
+    pub last_state: SyncState,
     pub attempts: u32,
     pub elapsed_ms: u64,
 }
@@ -256,7 +256,7 @@ pub struct FailOutcome {
 /// The next thing the step must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Call `GetSyncCycleState` after `after_ms` and feed the answer as a `baseline` input
+    /// Call `GetSyncSyncState` after `after_ms` and feed the answer as a `baseline` input
     /// (or `pollFailed`). Only asked once, before the trigger, when waiting.
     ReadState { after_ms: u64 },
     /// Call the provider's `GetSyncCycleRuns(since)` after `after_ms`; feed `runs` or
@@ -274,7 +274,7 @@ pub enum Action {
         attempt: u32,
         progress: Option<Progress>,
     },
-    /// Call `GetSyncCycleState` after `after_ms`; feed `state` or `pollFailed`.
+    /// Call `GetSyncSyncState` after `after_ms`; feed `state` or `pollFailed`.
     Poll {
         after_ms: u64,
         /// The number this poll will have (1-based).

@@ -96,9 +96,9 @@ pub enum Input {
     Triggered(TriggerResult),
     /// `StartSyncCycle` failed.
     TriggerFailed(Failure),
-    /// `GetSyncCycleState` returned, answering a `poll` decision.
+    /// `GetSyncSyncState` returned, answering a `poll` decision.
     State(Observation),
-    /// `GetSyncCycleState` failed.
+    /// `GetSyncSyncState` failed.
     PollFailed(Failure),
     /// `GetSyncCycleRuns` returned, answering a `readRuns` decision.
     Runs(RunsRead),
@@ -219,7 +219,7 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wait::observation::CycleState;
+    use crate::adsync::SyncState;
 
     #[test]
     fn reads_every_kind() {
@@ -232,9 +232,9 @@ mod tests {
             Ok(Input::Cancel)
         );
         let b = Input::from_json_str(r#"{"kind":"baseline","state":{"State":"Idle"}}"#).unwrap();
-        assert_eq!(b, Input::Baseline(Observation::new(CycleState::Idle)));
+        assert_eq!(b, Input::Baseline(Observation::new(SyncState::Idle)));
         let s = Input::from_json_str(r#"{"kind":"state","State":{"InProgress":true}}"#).unwrap();
-        assert_eq!(s, Input::State(Observation::new(CycleState::InProgress)));
+        assert_eq!(s, Input::State(Observation::new(SyncState::InProgress)));
         let t = Input::from_json_str(
             r#"{"kind":"triggered","result":{"Started":true,"Message":"ok","Details":null}}"#,
         )

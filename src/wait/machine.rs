@@ -12,10 +12,11 @@ use super::decision::{
 };
 use super::events::{Event, EventType};
 use super::input::{Input, RunsRead, TriggerResult};
-use super::observation::{CycleState, Observation, ServerMarks};
+use super::observation::{Observation, ServerMarks};
 use crate::adsync::run_history::{
     describe_run, ConnectorSummary, RunOutcome, RunProfileResult, RunReference,
 };
+use crate::adsync::SyncState;
 use crate::failure::{Failure, FailureClass};
 use serde_json::Value;
 
@@ -120,7 +121,7 @@ pub struct WaitMachine {
     trigger_attempts: u32,
     consecutive_failures: u32,
     last_failure: Option<Failure>,
-    last_state: Option<CycleState>,
+    last_state: Option<SyncState>,
     staging: bool,
     waiting_announced: bool,
     final_decision: Option<Decision>,
@@ -283,7 +284,7 @@ impl WaitMachine {
         // A cycle running at the baseline may end just before our trigger is accepted, and its
         // end moves the next-cycle time: that must not count as evidence that *our* cycle ran.
         // Without a reference, the first value read after the trigger becomes it.
-        self.pre_trigger = if obs.state == CycleState::InProgress {
+        self.pre_trigger = if obs.state == SyncState::InProgress {
             ServerMarks::default()
         } else {
             obs.marks.clone()
@@ -386,7 +387,7 @@ impl WaitMachine {
             return self.fail_suspended(events, false);
         }
         if self.now_ms >= self.deadline() {
-            let context = if obs.state == CycleState::Idle {
+            let context = if obs.state == SyncState::Idle {
                 format!(
                     "the {} could be triggered again after the running cycle ended",
                     self.cycle_name()
@@ -396,7 +397,7 @@ impl WaitMachine {
             };
             return self.fail_timeout(events, &context);
         }
-        if obs.state == CycleState::Idle {
+        if obs.state == SyncState::Idle {
             // The old cycle's end needs no evidence: the trigger's answer is the judge, and a
             // second busy answer just means waiting again. Its runs are not ours: the reference
             // is taken again before the next trigger.
@@ -416,7 +417,7 @@ impl WaitMachine {
         let suspended = obs.scheduler_suspended == Some(true);
         let pending = self.pending_idle.take();
 
-        if obs.state != CycleState::Idle {
+        if obs.state != SyncState::Idle {
             return self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), events);
         }
         // Rule 1: idle and the scheduler's next-cycle time moved: a cycle completed.
@@ -584,7 +585,7 @@ impl WaitMachine {
     }
 
     fn note_evidence(&mut self, obs: &Observation) {
-        if obs.state == CycleState::InProgress {
+        if obs.state == SyncState::InProgress {
             self.in_progress_seen = true;
             self.record(Evidence::InProgressObserved);
         }
@@ -698,8 +699,8 @@ impl WaitMachine {
         }
     }
 
-    fn last_state(&self) -> CycleState {
-        self.last_state.unwrap_or(CycleState::Unknown)
+    fn last_state(&self) -> SyncState {
+        self.last_state.unwrap_or(SyncState::Unknown)
     }
 
     fn last_state_text(&self) -> String {
@@ -1142,7 +1143,7 @@ impl WaitMachine {
     fn poll_event(&self, obs: Option<&Observation>, failure: Option<&Failure>) -> Event {
         let attempt = self.attempts;
         let elapsed = self.elapsed_ms();
-        let state = obs.map_or(CycleState::Unknown, |o| o.state);
+        let state = obs.map_or(SyncState::Unknown, |o| o.state);
         let message = match failure {
             Some(f) => format!(
                 "Poll {attempt} could not read the sync cycle state: {}",
@@ -1161,7 +1162,7 @@ impl WaitMachine {
         let mut e = Event::new(EventType::DirectorySyncPoll, message)
             .with("attempt", attempt)
             .with("state", state.as_str())
-            .with("inProgress", state == CycleState::InProgress)
+            .with("inProgress", state == SyncState::InProgress)
             .with("elapsedMs", elapsed)
             .with("elapsedSeconds", elapsed / 1000)
             .with("startObserved", self.start_observed())

@@ -14,9 +14,9 @@
 //! loop {
 //!     emit every $d.events (in order), then
 //!     switch ($d.action) {
-//!       readState { sleep $d.afterMs; try { $s = GetSyncCycleState } ; input = baseline | pollFailed }
+//!       readState { sleep $d.afterMs; try { $s = GetSyncSyncState } ; input = baseline | pollFailed }
 //!       trigger   { sleep $d.afterMs; try { $r = StartSyncCycle }    ; input = triggered | triggerFailed }
-//!       poll      { sleep $d.afterMs; try { $s = GetSyncCycleState } ; input = state | pollFailed }
+//!       poll      { sleep $d.afterMs; try { $s = GetSyncSyncState } ; input = state | pollFailed }
 //!       readRuns  { sleep $d.afterMs; try { $r = GetSyncCycleRuns($d.since) } ; input = runs | runsFailed }
 //!       done      { return the step result built from $d.result }
 //!       fail      { throw an ErrorRecord built from $d.failure }
@@ -65,7 +65,7 @@
 //! {"kind": "cancel"}
 //! ```
 //!
-//! * `state`/`baseline`: the provider's `GetSyncCycleState` object as is. `State` is `Idle`,
+//! * `state`/`baseline`: the provider's `GetSyncSyncState` object as is. `State` is `Idle`,
 //!   `InProgress` or `Unknown` in any casing (anything else is `Unknown`; a `State` that
 //!   contradicts `InProgress` is `Unknown`; without `State` the boolean `InProgress` decides).
 //!   `Details` may be null or missing. Read from `Details` (any casing):
@@ -202,6 +202,7 @@ mod machine;
 mod observation;
 mod server_time;
 
+pub use crate::adsync::SyncState;
 pub use config::{
     PolicyType, WaitConfig, DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_START_GRACE_SECONDS,
     DEFAULT_TIMEOUT_SECONDS, MAX_POLL_INTERVAL_SECONDS, MAX_TIMEOUT_SECONDS,
@@ -215,5 +216,5 @@ pub use input::{failure_from_json, Input, RunsRead, TriggerResult};
 pub use machine::{
     WaitMachine, CONFIRM_DELAY_MS, MAX_CONSECUTIVE_POLL_FAILURES, MAX_RUN_HISTORY_EVIDENCE_READS,
 };
-pub use observation::{CycleState, Observation, ServerMarks};
+pub use observation::{Observation, ServerMarks};
 pub use server_time::{parse_server_time, parse_server_time_text, ServerTime};
