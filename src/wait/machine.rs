@@ -10,15 +10,15 @@ use super::decision::{
     Action, Decision, Evidence, FailOutcome, PollReason, Progress, RunHistoryStatus, RunsPurpose,
     WaitOutcome, Warning, WarningCode,
 };
-use super::events::{Event, EventType};
+use super::events::Event;
 use super::input::{Input, RunsRead, TriggerResult};
 use super::observation::{Observation, ServerMarks};
+use super::render::{cycle_name, sentence, PollPhase, PollRead, WaitEvent};
 use crate::adsync::run_history::{
     describe_run, ConnectorSummary, RunOutcome, RunProfileResult, RunReference,
 };
 use crate::adsync::SyncState;
 use crate::failure::{Failure, FailureClass};
-use serde_json::Value;
 
 /// Transient poll failures in a row after which the wait fails with the last one's class.
 pub const MAX_CONSECUTIVE_POLL_FAILURES: u32 = 5;
@@ -84,16 +84,6 @@ fn retryable(class: FailureClass) -> bool {
             | FailureClass::CycleBusy
             | FailureClass::Timeout
     )
-}
-
-/// `text` ending in a full stop (or other sentence end).
-fn sentence(text: &str) -> String {
-    let t = text.trim();
-    if t.ends_with(['.', '!', '?']) {
-        t.to_owned()
-    } else {
-        format!("{t}.")
-    }
 }
 
 /// The state machine. See [`crate::wait`] for the protocol and the rules.
@@ -693,10 +683,7 @@ impl WaitMachine {
     }
 
     fn cycle_name(&self) -> String {
-        match self.config.policy_type {
-            Some(p) => format!("{} sync cycle", p.as_str()),
-            None => "sync cycle".to_owned(),
-        }
+        cycle_name(self.config.policy_type)
     }
 
     fn last_state(&self) -> SyncState {
@@ -927,9 +914,11 @@ impl WaitMachine {
                 "The {cycle} ran, but {} of its runs {what}, and FailOnRunErrors is set: {list}.",
                 problems.len()
             );
-            let data = summary_json(&summary);
-            let decision = self.fail(Failure::new(class, message), events);
-            return self.with_summary_on_failed_event(decision, data, run_history);
+            return self.fail_with_runs(
+                Failure::new(class, message),
+                events,
+                Some((summary, run_history)),
+            );
         }
         let outcome = WaitOutcome {
             started: true,
@@ -946,102 +935,38 @@ impl WaitMachine {
             run_history,
             run_summary: summary,
         };
-        let seconds = outcome.elapsed_ms / 1000;
-        let mut message = if !outcome.waited {
-            format!("The {cycle} was triggered; the step did not wait for it to finish.")
-        } else if start_not_observed {
-            format!(
-                "The wait for the {cycle} ended after {seconds} seconds without seeing the cycle \
-                 run (warning StartNotObserved)."
-            )
-        } else {
-            format!(
-                "The {cycle} finished; the wait took {seconds} seconds and {} polls.",
-                outcome.attempts
-            )
+        let event = WaitEvent::Completed {
+            outcome: outcome.clone(),
+            start_not_observed,
+            problems: problems.into_iter().cloned().collect(),
         };
-        if outcome.staging_mode {
-            message.push_str(" The server is in staging mode, so nothing was exported.");
-        }
-        if !problems.is_empty() {
-            message.push_str(&format!(
-                " {} of its runs did not succeed: {}.",
-                problems.len(),
-                problems
-                    .iter()
-                    .map(|r| describe_run(r))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ));
-        }
-        let mut event = Event::new(EventType::DirectorySyncCompleted, message)
-            .with("waited", outcome.waited)
-            .with("attempts", outcome.attempts)
-            .with("triggerAttempts", outcome.trigger_attempts)
-            .with("elapsedMs", outcome.elapsed_ms)
-            .with("elapsedSeconds", seconds)
-            .with("startObserved", outcome.start_observed)
-            .with("evidence", outcome.evidence.map_or("None", |e| e.as_str()))
-            .with(
-                "warnings",
-                outcome
-                    .warnings
-                    .iter()
-                    .map(|w| w.code.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .with("stagingMode", outcome.staging_mode)
-            .with("lastState", outcome.last_state.as_str())
-            .with("runHistory", outcome.run_history.as_str());
-        if outcome.run_history == RunHistoryStatus::Read {
-            event = event.with("runSummary", summary_json(&outcome.run_summary));
-        }
-        if let Some(p) = self.config.policy_type {
-            event = event.with("policyType", p.as_str());
-        }
-        events.push(event);
+        events.push(self.render(event));
         self.finish(Decision {
             action: Action::Done(outcome),
             events,
         })
     }
 
-    /// Adds the run summary to the `DirectorySyncFailed` event of a run-result failure.
-    fn with_summary_on_failed_event(
-        &mut self,
-        mut decision: Decision,
-        summary: Value,
-        run_history: RunHistoryStatus,
-    ) -> Decision {
-        for event in decision.events.iter_mut() {
-            if event.event_type == EventType::DirectorySyncFailed {
-                event.data.insert("runSummary".to_owned(), summary.clone());
-                event
-                    .data
-                    .insert("runHistory".to_owned(), run_history.as_str().into());
-            }
-        }
-        decision
+    fn fail(&mut self, failure: Failure, events: Vec<Event>) -> Decision {
+        self.fail_with_runs(failure, events, None)
     }
 
-    fn fail(&mut self, failure: Failure, mut events: Vec<Event>) -> Decision {
+    /// [`Self::fail`], with the run summary on the event of a run-result failure.
+    fn fail_with_runs(
+        &mut self,
+        failure: Failure,
+        mut events: Vec<Event>,
+        runs: Option<(Vec<ConnectorSummary>, RunHistoryStatus)>,
+    ) -> Decision {
         let elapsed = self.elapsed_ms();
-        let mut event = Event::new(EventType::DirectorySyncFailed, failure.message.clone())
-            .with("class", failure.class.to_string())
-            .with("errorId", failure.class.error_id())
-            .with("category", failure.class.error_category())
-            .with("transient", failure.class.is_transient())
-            .with("lastState", self.last_state().as_str())
-            .with("attempts", self.attempts)
-            .with("elapsedMs", elapsed)
-            .with("elapsedSeconds", elapsed / 1000);
-        if let Some(r) = &failure.remote_message {
-            event = event.with("remoteMessage", r.as_str());
-        }
-        if let Some(p) = self.config.policy_type {
-            event = event.with("policyType", p.as_str());
-        }
-        events.push(event);
+        let event = WaitEvent::Failed {
+            failure: failure.clone(),
+            last_state: self.last_state(),
+            attempts: self.attempts,
+            elapsed_ms: elapsed,
+            runs,
+        };
+        events.push(self.render(event));
         let outcome = FailOutcome {
             failure,
             last_state: self.last_state(),
@@ -1088,102 +1013,52 @@ impl WaitMachine {
 
     // ----- events ------------------------------------------------------------------------
 
+    /// Renders a typed event for this run (see [`super::render`]).
+    fn render(&self, event: WaitEvent) -> Event {
+        event.render(self.config.policy_type)
+    }
+
     fn triggered_event(&self, result: &TriggerResult) -> Event {
-        let mut e = Event::new(
-            EventType::DirectorySyncTriggered,
-            format!(
-                "The server accepted the trigger for a {}.",
-                self.cycle_name()
-            ),
-        )
-        .with("triggerAttempt", self.trigger_attempts)
-        .with("wait", self.config.wait);
-        if let Some(m) = &result.message {
-            e = e.with("providerMessage", m.as_str());
-        }
-        if let Some(p) = self.config.policy_type {
-            e = e.with("policyType", p.as_str());
-        }
-        e
+        self.render(WaitEvent::Triggered {
+            trigger_attempt: self.trigger_attempts,
+            wait: self.config.wait,
+            provider_message: result.message.clone(),
+        })
     }
 
     fn waiting_event(&self, running_cycle: bool) -> Event {
-        let cycle = self.cycle_name();
         let c = &self.config;
-        let message = if running_cycle {
-            format!(
-                "A sync cycle is already running on the server; waiting up to {} seconds for it \
-                 to finish and for the {cycle} that is then triggered, polling every {} seconds.",
-                c.timeout_seconds, c.poll_interval_seconds
-            )
-        } else {
-            format!(
-                "Waiting up to {} seconds for the {cycle} to finish, polling every {} seconds.",
-                c.timeout_seconds, c.poll_interval_seconds
-            )
-        };
-        let mut e = Event::new(EventType::DirectorySyncWaiting, message)
-            .with(
-                "reason",
-                if running_cycle {
-                    "RunningCycle"
-                } else {
-                    "TriggeredCycle"
-                },
-            )
-            .with("timeoutSeconds", c.timeout_seconds)
-            .with("pollIntervalSeconds", c.poll_interval_seconds)
-            .with("startGraceSeconds", c.start_grace_seconds);
-        if let Some(p) = c.policy_type {
-            e = e.with("policyType", p.as_str());
-        }
-        e
+        self.render(WaitEvent::Waiting {
+            running_cycle,
+            timeout_seconds: c.timeout_seconds,
+            poll_interval_seconds: c.poll_interval_seconds,
+            start_grace_seconds: c.start_grace_seconds,
+        })
     }
 
     fn poll_event(&self, obs: Option<&Observation>, failure: Option<&Failure>) -> Event {
-        let attempt = self.attempts;
-        let elapsed = self.elapsed_ms();
-        let state = obs.map_or(SyncState::Unknown, |o| o.state);
-        let message = match failure {
-            Some(f) => format!(
-                "Poll {attempt} could not read the sync cycle state: {}",
-                sentence(&f.message)
-            ),
-            None => format!(
-                "Poll {attempt} found the sync cycle state {}.",
-                state.as_str()
-            ),
+        let read = match (failure, obs) {
+            (Some(f), _) => PollRead::Failed {
+                class: f.class,
+                message: f.message.clone(),
+            },
+            (None, o) => PollRead::State {
+                state: o.map_or(SyncState::Unknown, |o| o.state),
+                staging_mode: o.and_then(|o| o.staging_mode),
+            },
         };
-        let phase = if self.phase == Phase::WaitingForRunningCycle {
-            "waitingForRunningCycle"
-        } else {
-            "waitingForCycle"
-        };
-        let mut e = Event::new(EventType::DirectorySyncPoll, message)
-            .with("attempt", attempt)
-            .with("state", state.as_str())
-            .with("inProgress", state == SyncState::InProgress)
-            .with("elapsedMs", elapsed)
-            .with("elapsedSeconds", elapsed / 1000)
-            .with("startObserved", self.start_observed())
-            .with("phase", phase)
-            .with("failed", failure.is_some());
-        if let Some(f) = failure {
-            e = e.with("failureClass", f.class.to_string());
-        }
-        if let Some(s) = obs.and_then(|o| o.staging_mode) {
-            e = e.with("stagingMode", s);
-        }
-        if let Some(p) = self.config.policy_type {
-            e = e.with("policyType", p.as_str());
-        }
-        e
+        self.render(WaitEvent::Poll {
+            attempt: self.attempts,
+            elapsed_ms: self.elapsed_ms(),
+            start_observed: self.start_observed(),
+            phase: if self.phase == Phase::WaitingForRunningCycle {
+                PollPhase::RunningCycle
+            } else {
+                PollPhase::Cycle
+            },
+            read,
+        })
     }
-}
-
-/// The summary as event data: one object per connector.
-fn summary_json(summary: &[ConnectorSummary]) -> Value {
-    Value::Array(summary.iter().map(ConnectorSummary::to_json).collect())
 }
 
 /// The warning for a run that did not end `success`.

@@ -200,6 +200,7 @@ mod input;
 mod json;
 mod machine;
 mod observation;
+mod render;
 mod server_time;
 
 pub use crate::adsync::SyncState;
