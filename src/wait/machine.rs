@@ -34,7 +34,20 @@ pub const MAX_RUN_HISTORY_EVIDENCE_READS: u32 = 3;
 /// enough below `u64::MAX` that a deadline (now + timeout) is always exact.
 const MAX_CLOCK_MS: u64 = u64::MAX / 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How much of the triggered cycle the wait has seen; only ever grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CycleSign {
+    /// No sign of the cycle yet.
+    NotSeen,
+    /// The cycle was seen running, or the run history moved (a server-side mark or a listed
+    /// run): an idle read must be confirmed by a second one.
+    Seen,
+    /// The scheduler's next-cycle time moved: an idle read means the cycle completed.
+    NextCycleMoved,
+}
+
+/// Where the run is, with the data that only matters there.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     /// `start` not yet received.
     New,
@@ -45,30 +58,45 @@ enum Phase {
     /// The server was busy at trigger time; polling until the running cycle ends.
     WaitingForRunningCycle,
     /// The trigger was accepted; polling until the cycle has really finished.
-    WaitingForCycle,
+    WaitingForCycle {
+        sign: CycleSign,
+        /// Marks of an idle observation that awaits confirmation.
+        pending_idle: Option<ServerMarks>,
+    },
     /// A `readRuns` for the reference was asked, before a trigger.
     ReadingReference,
     /// A `readRuns` for evidence was asked, after an idle read without other evidence.
-    ReadingEvidence,
+    ReadingEvidence {
+        sign: CycleSign,
+        /// The idle read's marks.
+        idle: ServerMarks,
+        /// The idle read said the scheduler is suspended.
+        suspended: bool,
+        /// The start-grace window was over at the idle read.
+        grace_over: bool,
+    },
     /// A `readRuns` for the outcome was asked, after the wait decided the cycle finished.
-    ReadingSummary,
+    ReadingSummary {
+        /// The completion that waits for this read saw no sign of the cycle.
+        start_not_observed: bool,
+    },
     /// `done` or `fail` was decided.
     Finished,
 }
 
 impl Phase {
     /// What the machine was waiting for, completing "... while it ...".
-    fn expecting(self) -> &'static str {
+    fn expecting(&self) -> &'static str {
         match self {
             Phase::New => "had not been started",
             Phase::ReadingBaseline => "waited for a 'baseline' or 'pollFailed' input",
             Phase::Triggering => "waited for a 'triggered' or 'triggerFailed' input",
-            Phase::WaitingForRunningCycle | Phase::WaitingForCycle => {
+            Phase::WaitingForRunningCycle | Phase::WaitingForCycle { .. } => {
                 "waited for a 'state' or 'pollFailed' input"
             }
-            Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary => {
-                "waited for a 'runs' or 'runsFailed' input"
-            }
+            Phase::ReadingReference
+            | Phase::ReadingEvidence { .. }
+            | Phase::ReadingSummary { .. } => "waited for a 'runs' or 'runsFailed' input",
             Phase::Finished => "had finished",
         }
     }
@@ -101,12 +129,7 @@ pub struct WaitMachine {
     /// What post-trigger marks are compared with: `pre_trigger` frozen at acceptance, each
     /// missing field filled by the first post-trigger value.
     reference: ServerMarks,
-    in_progress_seen: bool,
-    next_moved: bool,
-    history_changed: bool,
     first_evidence: Option<Evidence>,
-    /// Marks of an idle observation that awaits confirmation.
-    pending_idle: Option<ServerMarks>,
     attempts: u32,
     trigger_attempts: u32,
     consecutive_failures: u32,
@@ -119,14 +142,7 @@ pub struct WaitMachine {
     run_reference: Option<RunReference>,
     /// Reading the run history failed in a way that will not get better; no more reads.
     run_history_failed: bool,
-    /// A run since the reference was listed.
-    runs_seen: bool,
     evidence_reads: u32,
-    /// The idle read an evidence read follows: its marks, whether it said suspended, and
-    /// whether the start-grace window was over.
-    evidence_context: Option<(ServerMarks, bool, bool)>,
-    /// `start_not_observed` of the completion that waits for the summary read.
-    pending_completion: Option<bool>,
 }
 
 impl WaitMachine {
@@ -142,11 +158,7 @@ impl WaitMachine {
             accepted_ms: None,
             pre_trigger: ServerMarks::default(),
             reference: ServerMarks::default(),
-            in_progress_seen: false,
-            next_moved: false,
-            history_changed: false,
             first_evidence: None,
-            pending_idle: None,
             attempts: 0,
             trigger_attempts: 0,
             consecutive_failures: 0,
@@ -157,10 +169,7 @@ impl WaitMachine {
             final_decision: None,
             run_reference: None,
             run_history_failed: false,
-            runs_seen: false,
             evidence_reads: 0,
-            evidence_context: None,
-            pending_completion: None,
         })
     }
 
@@ -201,7 +210,7 @@ impl WaitMachine {
             ));
         }
         self.now_ms = self.now_ms.max(now_ms);
-        match (self.phase, input) {
+        match (&self.phase, input) {
             (_, Input::Cancel) => self.on_cancel(),
             (Phase::New, Input::Start) => self.on_start(),
             (Phase::ReadingBaseline, Input::Baseline(o) | Input::State(o)) => self.on_baseline(o),
@@ -209,24 +218,31 @@ impl WaitMachine {
             (Phase::Triggering, Input::Triggered(r)) => self.on_triggered(r),
             (Phase::Triggering, Input::TriggerFailed(f)) => self.on_trigger_failed(f),
             (Phase::WaitingForRunningCycle, Input::State(o)) => self.on_running_cycle_state(o),
-            (Phase::WaitingForCycle, Input::State(o)) => self.on_state(o),
-            (Phase::WaitingForRunningCycle | Phase::WaitingForCycle, Input::PollFailed(f)) => {
-                self.on_poll_failed(f)
-            }
+            (Phase::WaitingForCycle { .. }, Input::State(o)) => self.on_state(o),
             (
-                Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary,
+                Phase::WaitingForRunningCycle | Phase::WaitingForCycle { .. },
+                Input::PollFailed(f),
+            ) => self.on_poll_failed(f),
+            (
+                Phase::ReadingReference
+                | Phase::ReadingEvidence { .. }
+                | Phase::ReadingSummary { .. },
                 Input::Runs(r),
             ) => self.on_runs(r),
             (
-                Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary,
+                Phase::ReadingReference
+                | Phase::ReadingEvidence { .. }
+                | Phase::ReadingSummary { .. },
                 Input::RunsFailed(f),
             ) => self.on_runs_failed(f),
-            (phase, input) => self.defect(format!(
-                "The wait machine received a '{}' input while it {}; this is a defect in the \
-                 step that drives it.",
-                input.kind(),
-                phase.expecting()
-            )),
+            (phase, input) => {
+                let expecting = phase.expecting();
+                self.defect(format!(
+                    "The wait machine received a '{}' input while it {expecting}; this is a \
+                     defect in the step that drives it.",
+                    input.kind(),
+                ))
+            }
         }
     }
 
@@ -331,7 +347,10 @@ impl WaitMachine {
         if !self.config.wait {
             return self.done(false, events);
         }
-        self.phase = Phase::WaitingForCycle;
+        self.phase = Phase::WaitingForCycle {
+            sign: CycleSign::NotSeen,
+            pending_idle: None,
+        };
         self.reference = self.pre_trigger.clone();
         self.consecutive_failures = 0;
         self.last_failure = None;
@@ -402,26 +421,36 @@ impl WaitMachine {
         self.consecutive_failures = 0;
         self.last_failure = None;
         self.observe_common(&obs);
-        self.note_evidence(&obs);
+        let (sign, pending) = match &mut self.phase {
+            Phase::WaitingForCycle { sign, pending_idle } => (*sign, pending_idle.take()),
+            _ => (CycleSign::NotSeen, None),
+        };
+        let sign = sign.max(self.note_evidence(&obs));
+        self.phase = Phase::WaitingForCycle {
+            sign,
+            pending_idle: None,
+        };
         let events = vec![self.poll_event(Some(&obs), None)];
         let suspended = obs.scheduler_suspended == Some(true);
-        let pending = self.pending_idle.take();
 
         if obs.state != SyncState::Idle {
             return self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), events);
         }
         // Rule 1: idle and the scheduler's next-cycle time moved: a cycle completed.
-        if self.next_moved {
+        if sign == CycleSign::NextCycleMoved {
             return self.done(false, events);
         }
         // Rule 2: idle after the cycle was seen (running, or a run-history entry ended): the
         // idle must be confirmed by a second consecutive idle read with unchanged run history,
         // because the server drops out of busy between run profiles.
-        if self.in_progress_seen || self.history_changed || self.runs_seen {
+        if sign == CycleSign::Seen {
             if matches!(&pending, Some(p) if same_run_history(p, &obs.marks)) {
                 return self.done(false, events);
             }
-            self.pending_idle = Some(obs.marks.clone());
+            self.phase = Phase::WaitingForCycle {
+                sign,
+                pending_idle: Some(obs.marks.clone()),
+            };
             let delay = self.poll_ms().min(CONFIRM_DELAY_MS);
             return self.keep_polling(suspended, PollReason::ConfirmIdle, delay, events);
         }
@@ -437,8 +466,13 @@ impl WaitMachine {
         if self.evidence_read_possible(grace_over)
             && (grace_over || (!suspended && self.now_ms < self.deadline()))
         {
-            self.evidence_context = Some((obs.marks.clone(), suspended, grace_over));
-            return self.ask_runs(RunsPurpose::Evidence, events);
+            let next = Phase::ReadingEvidence {
+                sign,
+                idle: obs.marks.clone(),
+                suspended,
+                grace_over,
+            };
+            return self.ask_runs(next, events);
         }
         if grace_over {
             return self.done(true, events);
@@ -446,8 +480,13 @@ impl WaitMachine {
         self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), events)
     }
 
+    /// The phase a `readRuns` answer ends, replaced by a placeholder every branch overwrites.
+    fn take_runs_phase(&mut self) -> Phase {
+        std::mem::replace(&mut self.phase, Phase::Finished)
+    }
+
     fn on_runs(&mut self, read: RunsRead) -> Decision {
-        match self.phase {
+        match self.take_runs_phase() {
             Phase::ReadingReference => {
                 match read.reference {
                     Some(r) => self.run_reference = Some(r),
@@ -456,12 +495,16 @@ impl WaitMachine {
                 }
                 self.ask_trigger(Vec::new())
             }
-            Phase::ReadingEvidence => {
-                self.phase = Phase::WaitingForCycle;
-                let (marks, suspended, grace_over) =
-                    self.evidence_context
-                        .take()
-                        .unwrap_or((ServerMarks::default(), false, false));
+            Phase::ReadingEvidence {
+                sign,
+                idle,
+                suspended,
+                grace_over,
+            } => {
+                self.phase = Phase::WaitingForCycle {
+                    sign,
+                    pending_idle: None,
+                };
                 if read.runs.is_empty() {
                     if grace_over {
                         return self.complete(true, Some(Vec::new()), Vec::new());
@@ -473,7 +516,8 @@ impl WaitMachine {
                         Vec::new(),
                     );
                 }
-                self.runs_seen = true;
+                // A run since the reference was listed.
+                let sign = sign.max(CycleSign::Seen);
                 self.record(Evidence::RunHistoryEntry);
                 if read
                     .runs
@@ -481,7 +525,10 @@ impl WaitMachine {
                     .any(|r| r.outcome() == RunOutcome::InProgress)
                 {
                     // Running now: an idle read only counts after a read that says so.
-                    self.in_progress_seen = true;
+                    self.phase = Phase::WaitingForCycle {
+                        sign,
+                        pending_idle: None,
+                    };
                     return self.keep_polling(
                         suspended,
                         PollReason::Poll,
@@ -490,40 +537,57 @@ impl WaitMachine {
                     );
                 }
                 // The runs ended and the server was idle: confirm the idle read as rule 5 does.
-                self.pending_idle = Some(marks);
+                self.phase = Phase::WaitingForCycle {
+                    sign,
+                    pending_idle: Some(idle),
+                };
                 let delay = self.poll_ms().min(CONFIRM_DELAY_MS);
                 self.keep_polling(suspended, PollReason::ConfirmIdle, delay, Vec::new())
             }
-            _ => {
-                let start_not_observed = self.pending_completion.take().unwrap_or(false);
+            other => {
+                let start_not_observed = matches!(
+                    other,
+                    Phase::ReadingSummary {
+                        start_not_observed: true
+                    }
+                );
                 self.complete(start_not_observed, Some(read.runs), Vec::new())
             }
         }
     }
 
     fn on_runs_failed(&mut self, failure: Failure) -> Decision {
-        match self.phase {
+        match self.take_runs_phase() {
             Phase::ReadingReference => {
                 self.run_history_failed = true;
                 self.ask_trigger(Vec::new())
             }
-            Phase::ReadingEvidence => {
-                self.phase = Phase::WaitingForCycle;
+            Phase::ReadingEvidence {
+                sign,
+                suspended,
+                grace_over,
+                ..
+            } => {
+                self.phase = Phase::WaitingForCycle {
+                    sign,
+                    pending_idle: None,
+                };
                 if !retryable(failure.class) {
                     self.run_history_failed = true;
                 }
-                let (_, suspended, grace_over) =
-                    self.evidence_context
-                        .take()
-                        .unwrap_or((ServerMarks::default(), false, false));
                 if grace_over {
                     return self.done(true, Vec::new());
                 }
                 self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), Vec::new())
             }
-            _ => {
+            other => {
                 self.run_history_failed = true;
-                let start_not_observed = self.pending_completion.take().unwrap_or(false);
+                let start_not_observed = matches!(
+                    other,
+                    Phase::ReadingSummary {
+                        start_not_observed: true
+                    }
+                );
                 self.complete(start_not_observed, None, Vec::new())
             }
         }
@@ -554,7 +618,7 @@ impl WaitMachine {
             let context = self.timeout_context();
             return self.fail_timeout(events, &context);
         }
-        let (reason, delay) = if self.pending_idle.is_some() {
+        let (reason, delay) = if self.pending_idle().is_some() {
             (
                 PollReason::ConfirmIdle,
                 self.poll_ms().min(CONFIRM_DELAY_MS),
@@ -574,9 +638,12 @@ impl WaitMachine {
         }
     }
 
-    fn note_evidence(&mut self, obs: &Observation) {
+    /// Compares a post-trigger observation with the reference and records the evidence it
+    /// holds; answers the sign of the cycle it shows.
+    fn note_evidence(&mut self, obs: &Observation) -> CycleSign {
+        let mut sign = CycleSign::NotSeen;
         if obs.state == SyncState::InProgress {
-            self.in_progress_seen = true;
+            sign = CycleSign::Seen;
             self.record(Evidence::InProgressObserved);
         }
         let marks = &obs.marks;
@@ -599,13 +666,14 @@ impl WaitMachine {
             _ => {}
         }
         if next_moved {
-            self.next_moved = true;
+            sign = CycleSign::NextCycleMoved;
             self.record(Evidence::NextSyncCycleTimeMoved);
         }
         if history_changed {
-            self.history_changed = true;
+            sign = sign.max(CycleSign::Seen);
             self.record(Evidence::RunHistoryChanged);
         }
+        sign
     }
 
     /// The run history is used in this wait: the provider can read it, its reference was
@@ -624,15 +692,17 @@ impl WaitMachine {
         self.run_history_active() && (left > 1 || (grace_over && left > 0))
     }
 
-    fn ask_runs(&mut self, purpose: RunsPurpose, events: Vec<Event>) -> Decision {
-        self.phase = match purpose {
-            RunsPurpose::Reference => Phase::ReadingReference,
-            RunsPurpose::Evidence => {
+    /// Asks for a `readRuns`; `next` is one of the reading phases and says what for.
+    fn ask_runs(&mut self, next: Phase, events: Vec<Event>) -> Decision {
+        let purpose = match next {
+            Phase::ReadingEvidence { .. } => {
                 self.evidence_reads = self.evidence_reads.saturating_add(1);
-                Phase::ReadingEvidence
+                RunsPurpose::Evidence
             }
-            RunsPurpose::Summary => Phase::ReadingSummary,
+            Phase::ReadingSummary { .. } => RunsPurpose::Summary,
+            _ => RunsPurpose::Reference,
         };
+        self.phase = next;
         let since = if purpose == RunsPurpose::Reference {
             None
         } else {
@@ -652,9 +722,17 @@ impl WaitMachine {
     fn ask_reference_or_trigger(&mut self, events: Vec<Event>) -> Decision {
         if self.config.wait && self.config.run_history && !self.run_history_failed {
             self.run_reference = None;
-            return self.ask_runs(RunsPurpose::Reference, events);
+            return self.ask_runs(Phase::ReadingReference, events);
         }
         self.ask_trigger(events)
+    }
+
+    /// The idle observation that awaits confirmation, if any.
+    fn pending_idle(&self) -> Option<&ServerMarks> {
+        match &self.phase {
+            Phase::WaitingForCycle { pending_idle, .. } => pending_idle.as_ref(),
+            _ => None,
+        }
     }
 
     fn record(&mut self, evidence: Evidence) {
@@ -703,7 +781,7 @@ impl WaitMachine {
             Phase::WaitingForRunningCycle => {
                 "the sync cycle that was already running finished".to_owned()
             }
-            _ if self.pending_idle.is_some() => {
+            _ if self.pending_idle().is_some() => {
                 format!("the end of the {cycle} could be confirmed")
             }
             _ if self.start_observed() => format!("the {cycle} finished"),
@@ -807,7 +885,6 @@ impl WaitMachine {
 
     fn finish(&mut self, decision: Decision) -> Decision {
         self.phase = Phase::Finished;
-        self.pending_idle = None;
         self.final_decision = Some(Decision {
             action: decision.action.clone(),
             events: Vec::new(),
@@ -818,8 +895,7 @@ impl WaitMachine {
     /// The wait is over well: read the run history for the outcome first when it is used.
     fn done(&mut self, start_not_observed: bool, events: Vec<Event>) -> Decision {
         if self.run_history_active() && self.accepted_ms.is_some() {
-            self.pending_completion = Some(start_not_observed);
-            return self.ask_runs(RunsPurpose::Summary, events);
+            return self.ask_runs(Phase::ReadingSummary { start_not_observed }, events);
         }
         self.complete(start_not_observed, None, events)
     }
