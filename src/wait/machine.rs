@@ -13,10 +13,8 @@ use super::decision::{
 use super::events::Event;
 use super::input::{Input, RunsRead, TriggerResult};
 use super::observation::{Observation, ServerMarks};
-use super::render::{cycle_name, sentence, PollPhase, PollRead, WaitEvent};
-use crate::adsync::run_history::{
-    describe_run, ConnectorSummary, RunOutcome, RunProfileResult, RunReference,
-};
+use super::render::{Expecting, PollPhase, PollRead, RunMeaning, Text, TimeoutBefore, WaitEvent};
+use crate::adsync::run_history::{ConnectorSummary, RunOutcome, RunProfileResult, RunReference};
 use crate::adsync::SyncState;
 use crate::failure::{Failure, FailureClass};
 
@@ -85,19 +83,17 @@ enum Phase {
 }
 
 impl Phase {
-    /// What the machine was waiting for, completing "... while it ...".
-    fn expecting(&self) -> &'static str {
+    /// What the machine was waiting for.
+    fn expecting(&self) -> Expecting {
         match self {
-            Phase::New => "had not been started",
-            Phase::ReadingBaseline => "waited for a 'baseline' or 'pollFailed' input",
-            Phase::Triggering => "waited for a 'triggered' or 'triggerFailed' input",
-            Phase::WaitingForRunningCycle | Phase::WaitingForCycle { .. } => {
-                "waited for a 'state' or 'pollFailed' input"
-            }
+            Phase::New => Expecting::Start,
+            Phase::ReadingBaseline => Expecting::Baseline,
+            Phase::Triggering => Expecting::Trigger,
+            Phase::WaitingForRunningCycle | Phase::WaitingForCycle { .. } => Expecting::State,
             Phase::ReadingReference
             | Phase::ReadingEvidence { .. }
-            | Phase::ReadingSummary { .. } => "waited for a 'runs' or 'runsFailed' input",
-            Phase::Finished => "had finished",
+            | Phase::ReadingSummary { .. } => Expecting::Runs,
+            Phase::Finished => Expecting::Nothing,
         }
     }
 }
@@ -204,10 +200,8 @@ impl WaitMachine {
             };
         }
         if now_ms > MAX_CLOCK_MS {
-            return self.defect(format!(
-                "The wait machine was given the time {now_ms} ms, beyond any monotonic clock in \
-                 milliseconds; this is a defect in the step that drives it."
-            ));
+            let message = self.say(Text::ClockBeyondRange { now_ms });
+            return self.defect(message);
         }
         self.now_ms = self.now_ms.max(now_ms);
         match (&self.phase, input) {
@@ -236,12 +230,11 @@ impl WaitMachine {
                 Input::RunsFailed(f),
             ) => self.on_runs_failed(f),
             (phase, input) => {
-                let expecting = phase.expecting();
-                self.defect(format!(
-                    "The wait machine received a '{}' input while it {expecting}; this is a \
-                     defect in the step that drives it.",
-                    input.kind(),
-                ))
+                let message = self.say(Text::UnexpectedInput {
+                    kind: input.kind(),
+                    expecting: phase.expecting(),
+                });
+                self.defect(message)
             }
         }
     }
@@ -274,14 +267,9 @@ impl WaitMachine {
     }
 
     fn on_cancel(&mut self) -> Decision {
-        let mut message =
-            String::from("The directory sync step was cancelled because the pipeline was stopped.");
-        if self.accepted_ms.is_some() {
-            message.push_str(&format!(
-                " The server had already accepted the trigger, so the {} may still run.",
-                self.cycle_name()
-            ));
-        }
+        let message = self.say(Text::Cancelled {
+            accepted: self.accepted_ms.is_some(),
+        });
         self.fail(Failure::new(FailureClass::Cancelled, message), Vec::new())
     }
 
@@ -317,10 +305,9 @@ impl WaitMachine {
         match result.started {
             Some(true) => {}
             Some(false) => {
-                let mut message = format!("The server did not start the {}.", self.cycle_name());
-                if let Some(m) = &result.message {
-                    message.push_str(&format!(" The provider said: {}", sentence(m)));
-                }
+                let message = self.say(Text::NotStarted {
+                    provider_message: result.message.as_deref(),
+                });
                 let mut f = Failure::new(FailureClass::UnexpectedResponse, message);
                 if let Some(m) = result.message {
                     f = f.with_remote(m);
@@ -331,8 +318,7 @@ impl WaitMachine {
                 return self.fail(
                     Failure::new(
                         FailureClass::UnexpectedResponse,
-                        "The provider's StartSyncCycle answer did not say whether the sync cycle \
-                         started, because it has no Started value.",
+                        self.say(Text::NoStartedValue),
                     ),
                     Vec::new(),
                 )
@@ -355,11 +341,7 @@ impl WaitMachine {
         self.consecutive_failures = 0;
         self.last_failure = None;
         if now >= deadline {
-            let context = format!(
-                "any state of the triggered {} could be read",
-                self.cycle_name()
-            );
-            return self.fail_timeout(events, &context);
+            return self.fail_timeout(events, TimeoutBefore::TriggeredCycleRead);
         }
         self.schedule_poll(PollReason::Poll, self.poll_ms(), events)
     }
@@ -377,10 +359,7 @@ impl WaitMachine {
         self.consecutive_failures = 0;
         self.last_failure = None;
         if now >= deadline {
-            return self.fail_timeout(
-                Vec::new(),
-                "the sync cycle that was already running finished",
-            );
+            return self.fail_timeout(Vec::new(), TimeoutBefore::RunningCycleFinished);
         }
         self.schedule_poll(PollReason::RunningCycle, self.poll_ms(), Vec::new())
     }
@@ -396,15 +375,12 @@ impl WaitMachine {
             return self.fail_suspended(events, false);
         }
         if self.now_ms >= self.deadline() {
-            let context = if obs.state == SyncState::Idle {
-                format!(
-                    "the {} could be triggered again after the running cycle ended",
-                    self.cycle_name()
-                )
+            let before = if obs.state == SyncState::Idle {
+                TimeoutBefore::TriggerAgain
             } else {
-                "the sync cycle that was already running finished".to_owned()
+                TimeoutBefore::RunningCycleFinished
             };
-            return self.fail_timeout(events, &context);
+            return self.fail_timeout(events, before);
         }
         if obs.state == SyncState::Idle {
             // The old cycle's end needs no evidence: the trigger's answer is the judge, and a
@@ -601,22 +577,18 @@ impl WaitMachine {
             return self.fail(failure, events);
         }
         if self.consecutive_failures >= MAX_CONSECUTIVE_POLL_FAILURES {
-            let mut f = Failure::new(
-                failure.class,
-                format!(
-                    "The sync cycle state could not be read {} times in a row. The last error \
-                     was: {}",
-                    self.consecutive_failures,
-                    sentence(&failure.message)
-                ),
-            );
+            let message = self.say(Text::PollFailuresInARow {
+                count: self.consecutive_failures,
+                last: &failure.message,
+            });
+            let mut f = Failure::new(failure.class, message);
             f.remote_message = failure.remote_message;
             return self.fail(f, events);
         }
         self.last_failure = Some(failure);
         if self.now_ms >= self.deadline() {
-            let context = self.timeout_context();
-            return self.fail_timeout(events, &context);
+            let before = self.timeout_before();
+            return self.fail_timeout(events, before);
         }
         let (reason, delay) = if self.pending_idle().is_some() {
             (
@@ -760,42 +732,24 @@ impl WaitMachine {
         self.started_ms.map_or(0, |s| self.now_ms.saturating_sub(s))
     }
 
-    fn cycle_name(&self) -> String {
-        cycle_name(self.config.policy_type)
-    }
-
     fn last_state(&self) -> SyncState {
         self.last_state.unwrap_or(SyncState::Unknown)
     }
 
-    fn last_state_text(&self) -> String {
-        match self.last_state {
-            Some(s) => format!("the last known state was {}", s.as_str()),
-            None => "the last known state is Unknown because no state could be read".to_owned(),
-        }
-    }
-
-    fn timeout_context(&self) -> String {
-        let cycle = self.cycle_name();
+    fn timeout_before(&self) -> TimeoutBefore {
         match self.phase {
-            Phase::WaitingForRunningCycle => {
-                "the sync cycle that was already running finished".to_owned()
-            }
-            _ if self.pending_idle().is_some() => {
-                format!("the end of the {cycle} could be confirmed")
-            }
-            _ if self.start_observed() => format!("the {cycle} finished"),
-            _ => format!("the {cycle} was seen to start"),
+            Phase::WaitingForRunningCycle => TimeoutBefore::RunningCycleFinished,
+            _ if self.pending_idle().is_some() => TimeoutBefore::EndConfirmed,
+            _ if self.start_observed() => TimeoutBefore::CycleFinished,
+            _ => TimeoutBefore::CycleSeenToStart,
         }
     }
 
     fn ask_trigger(&mut self, events: Vec<Event>) -> Decision {
         self.phase = Phase::Triggering;
         let progress = self.deadline_ms.map(|_| {
-            self.progress(format!(
-                "The running sync cycle has ended; triggering the {} again.",
-                self.cycle_name()
-            ))
+            let status = self.say(Text::Retriggering);
+            self.progress(status)
         });
         Decision {
             action: Action::Trigger {
@@ -819,8 +773,8 @@ impl WaitMachine {
             return self.fail_suspended(events, true);
         }
         if self.now_ms >= self.deadline() {
-            let context = self.timeout_context();
-            return self.fail_timeout(events, &context);
+            let before = self.timeout_before();
+            return self.fail_timeout(events, before);
         }
         self.schedule_poll(reason, delay_ms, events)
     }
@@ -839,25 +793,10 @@ impl WaitMachine {
             self.waiting_announced = true;
             events.push(self.waiting_event(reason == PollReason::RunningCycle));
         }
-        let cycle = self.cycle_name();
-        let status = match reason {
-            PollReason::Poll => match self.last_state {
-                Some(s) => format!(
-                    "Waiting for the {cycle} to finish; the last state was {}.",
-                    s.as_str()
-                ),
-                None => format!("Waiting for the {cycle} to start."),
-            },
-            PollReason::ConfirmIdle => format!("Confirming that the {cycle} has finished."),
-            PollReason::RetryAfterFailure => {
-                "Retrying because the sync cycle state could not be read.".to_owned()
-            }
-            PollReason::RunningCycle => {
-                format!(
-                    "Waiting for the running sync cycle to finish before triggering the {cycle}."
-                )
-            }
-        };
+        let status = self.say(Text::PollStatus {
+            reason,
+            last_state: self.last_state,
+        });
         Decision {
             action: Action::Poll {
                 after_ms: at.saturating_sub(now),
@@ -921,26 +860,19 @@ impl WaitMachine {
         runs: Option<Vec<RunProfileResult>>,
         mut events: Vec<Event>,
     ) -> Decision {
-        let cycle = self.cycle_name();
         let mut warnings = Vec::new();
         if start_not_observed {
             warnings.push(Warning {
                 code: WarningCode::StartNotObserved,
-                message: format!(
-                    "The server accepted the trigger, but the {cycle} was never seen running and \
-                     the server showed no sign of a finished cycle within the start-grace window \
-                     of {} seconds (StartGraceSeconds); the cycle may have run between two polls \
-                     or may not have started.",
-                    self.config.start_grace_seconds
-                ),
+                message: self.say(Text::StartNotObserved {
+                    start_grace_seconds: self.config.start_grace_seconds,
+                }),
             });
         }
         if self.staging {
             warnings.push(Warning {
                 code: WarningCode::StagingModeEnabled,
-                message: "The server is in staging mode: its sync cycles import and synchronize \
-                          but export nothing to Entra ID or Active Directory."
-                    .to_owned(),
+                message: self.say(Text::StagingMode),
             });
         }
         let run_history = self.run_history_status(&runs);
@@ -949,20 +881,14 @@ impl WaitMachine {
         let problems: Vec<&RunProfileResult> =
             runs.iter().filter(|r| r.outcome().is_problem()).collect();
         for run in &problems {
-            warnings.push(run_warning(run));
+            warnings.push(self.run_warning(run));
         }
         let unavailable = run_history == RunHistoryStatus::Unavailable
             || (self.config.fail_on_run_errors && run_history == RunHistoryStatus::NotSupported);
         if unavailable && self.config.wait {
-            let message = if run_history == RunHistoryStatus::NotSupported {
-                "FailOnRunErrors is set, but the provider has no GetSyncCycleRuns method, so the \
-                 results of the cycle's runs were not checked."
-                    .to_owned()
-            } else {
-                "The run history could not be read, so the results of the cycle's runs are not \
-                 known."
-                    .to_owned()
-            };
+            let message = self.say(Text::RunHistoryUnavailable {
+                not_supported: run_history == RunHistoryStatus::NotSupported,
+            });
             warnings.push(Warning {
                 code: WarningCode::RunHistoryUnavailable,
                 message,
@@ -976,20 +902,10 @@ impl WaitMachine {
             } else {
                 FailureClass::RunErrors
             };
-            let list = problems
-                .iter()
-                .map(|r| describe_run(r))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let what = if stopped {
-                "did not complete or did not succeed"
-            } else {
-                "completed with errors or warnings"
-            };
-            let message = format!(
-                "The {cycle} ran, but {} of its runs {what}, and FailOnRunErrors is set: {list}.",
-                problems.len()
-            );
+            let message = self.say(Text::RunResults {
+                problems: &problems,
+                stopped,
+            });
             return self.fail_with_runs(
                 Failure::new(class, message),
                 events,
@@ -1055,32 +971,18 @@ impl WaitMachine {
         })
     }
 
-    fn fail_timeout(&mut self, events: Vec<Event>, context: &str) -> Decision {
-        let mut message = format!(
-            "The wait reached its Timeout of {} seconds (TimeoutSeconds) before {context}; {}.",
-            self.config.timeout_seconds,
-            self.last_state_text()
-        );
-        if let Some(f) = &self.last_failure {
-            message.push_str(&format!(
-                " The last attempt to read the state failed: {}",
-                sentence(&f.message)
-            ));
-        }
+    fn fail_timeout(&mut self, events: Vec<Event>, before: TimeoutBefore) -> Decision {
+        let message = self.say(Text::Timeout {
+            timeout_seconds: self.config.timeout_seconds,
+            before,
+            last_state: self.last_state,
+            last_failure: self.last_failure.as_ref().map(|f| f.message.as_str()),
+        });
         self.fail(Failure::new(FailureClass::Timeout, message), events)
     }
 
     fn fail_suspended(&mut self, events: Vec<Event>, triggered: bool) -> Decision {
-        let when = if triggered {
-            "while the step waited for the triggered cycle"
-        } else {
-            "so the step did not trigger a cycle"
-        };
-        let message = format!(
-            "The Entra Connect sync scheduler is suspended (SchedulerSuspended is True), {when}. \
-             The scheduler is suspended while the configuration wizard is open or an upgrade runs; \
-             close the wizard or let the upgrade finish, then run the step again."
-        );
+        let message = self.say(Text::SchedulerSuspended { triggered });
         self.fail(
             Failure::new(FailureClass::SchedulerSuspended, message),
             events,
@@ -1088,6 +990,32 @@ impl WaitMachine {
     }
 
     // ----- events ------------------------------------------------------------------------
+
+    /// Renders a sentence for this run (see [`super::render`]).
+    fn say(&self, text: Text) -> String {
+        text.render(self.config.policy_type)
+    }
+
+    /// The warning for a run that did not end `success`.
+    fn run_warning(&self, run: &RunProfileResult) -> Warning {
+        let (code, meaning) = match run.outcome() {
+            RunOutcome::CompletedWithWarnings => (
+                WarningCode::RunCompletedWithWarnings,
+                RunMeaning::CompletedWithWarnings,
+            ),
+            RunOutcome::CompletedWithErrors => (
+                WarningCode::RunCompletedWithErrors,
+                RunMeaning::CompletedWithErrors,
+            ),
+            RunOutcome::Stopped => (WarningCode::RunStopped, RunMeaning::Stopped),
+            RunOutcome::NotStarted => (WarningCode::RunNotStarted, RunMeaning::NotStarted),
+            _ => (WarningCode::RunResultUnknown, RunMeaning::Unknown),
+        };
+        Warning {
+            code,
+            message: self.say(Text::RunWarning { run, meaning }),
+        }
+    }
 
     /// Renders a typed event for this run (see [`super::render`]).
     fn render(&self, event: WaitEvent) -> Event {
@@ -1134,36 +1062,6 @@ impl WaitMachine {
             },
             read,
         })
-    }
-}
-
-/// The warning for a run that did not end `success`.
-fn run_warning(run: &RunProfileResult) -> Warning {
-    let (code, meaning) = match run.outcome() {
-        RunOutcome::CompletedWithWarnings => (
-            WarningCode::RunCompletedWithWarnings,
-            "the run completed with warnings",
-        ),
-        RunOutcome::CompletedWithErrors => (
-            WarningCode::RunCompletedWithErrors,
-            "the run completed, but some objects failed",
-        ),
-        RunOutcome::Stopped => (
-            WarningCode::RunStopped,
-            "the run stopped before it completed",
-        ),
-        RunOutcome::NotStarted => (
-            WarningCode::RunNotStarted,
-            "the run could not start (no connection to the connected directory)",
-        ),
-        _ => (
-            WarningCode::RunResultUnknown,
-            "the run ended with a result this step does not know",
-        ),
-    };
-    Warning {
-        code,
-        message: format!("Run {}: {meaning}.", describe_run(run)),
     }
 }
 
