@@ -4,7 +4,7 @@
 use idle_entraconnect::failure::{Failure, FailureClass};
 use idle_entraconnect::wait::{
     Action, Decision, EventType, Evidence, Input, Observation, PollReason, ServerTime, SyncState,
-    TriggerResult, WaitConfig, WaitMachine, WarningCode,
+    TriggerReport, WaitConfig, WaitMachine, WarningCode,
 };
 
 use EventType::*;
@@ -99,7 +99,7 @@ fn server(ms: i64) -> ServerTime {
 const T0: i64 = 1_714_557_600_000;
 
 fn accepted() -> Input {
-    Input::Triggered(TriggerResult::started("The sync cycle was started."))
+    Input::Triggered(TriggerReport::started("The sync cycle was started."))
 }
 
 fn failure(class: FailureClass, message: &str) -> Failure {
@@ -837,7 +837,7 @@ fn trigger_failures_of_other_classes_fail_at_once() {
 fn a_trigger_that_did_not_start_is_an_unexpected_response() {
     let mut r = Run::new(WaitConfig::default());
     r.start();
-    let d = r.feed(Input::Triggered(TriggerResult {
+    let d = r.feed(Input::Triggered(TriggerReport {
         started: Some(false),
         message: Some("Nothing happened".into()),
     }));
@@ -847,7 +847,7 @@ fn a_trigger_that_did_not_start_is_an_unexpected_response() {
 
     let mut r = Run::new(WaitConfig::default());
     r.start();
-    let d = r.feed(Input::Triggered(TriggerResult::default()));
+    let d = r.feed(Input::Triggered(TriggerReport::default()));
     assert!(failed(&d).failure.message.contains("Started"));
 }
 

@@ -4,7 +4,7 @@
 
 use idle_entraconnect::failure::{Failure, FailureClass};
 use idle_entraconnect::wait::{
-    Action, Decision, EventType, Input, Observation, ServerTime, SyncState, TriggerResult,
+    Action, Decision, EventType, Input, Observation, ServerTime, SyncState, TriggerReport,
     WaitConfig, WaitMachine, WarningCode,
 };
 use proptest::prelude::*;
@@ -252,12 +252,12 @@ fn drive(s: &Scenario) -> Result<Outcome, TestCaseError> {
                 },
                 Action::Trigger { .. } => match triggers.next().unwrap_or(&TriggerAnswer::Accepted)
                 {
-                    TriggerAnswer::Accepted => Input::Triggered(TriggerResult::started("ok")),
+                    TriggerAnswer::Accepted => Input::Triggered(TriggerReport::started("ok")),
                     TriggerAnswer::Busy => Input::TriggerFailed(Failure::new(
                         FailureClass::CycleBusy,
                         "A cycle is running.",
                     )),
-                    TriggerAnswer::NotStarted => Input::Triggered(TriggerResult {
+                    TriggerAnswer::NotStarted => Input::Triggered(TriggerReport {
                         started: Some(false),
                         message: None,
                     }),

@@ -5,7 +5,7 @@
 use idle_entraconnect::failure::{Failure, FailureClass};
 use idle_entraconnect::wait::{
     Action, Decision, EventType, Evidence, Input, Observation, PollReason, RunHistoryStatus,
-    RunsPurpose, RunsRead, ServerTime, SyncState, TriggerResult, WaitConfig, WaitMachine,
+    RunsPurpose, RunsRead, ServerTime, SyncState, TriggerReport, WaitConfig, WaitMachine,
     WaitOutcome, WarningCode, MAX_RUN_HISTORY_EVIDENCE_READS,
 };
 use serde_json::{json, Value};
@@ -85,7 +85,7 @@ fn busy() -> Observation {
 const NEXT: i64 = 1_767_225_600_000;
 
 fn accepted() -> Input {
-    Input::Triggered(TriggerResult::started("accepted"))
+    Input::Triggered(TriggerReport::started("accepted"))
 }
 
 /// A `runs` input: the runs given as (connector, profile, result), starting a second apart

@@ -11,7 +11,7 @@ use super::decision::{
     WaitOutcome, Warning, WarningCode,
 };
 use super::events::Event;
-use super::input::{Input, RunsRead, TriggerResult};
+use super::input::{Input, RunsRead, TriggerReport};
 use super::observation::{Observation, ServerMarks};
 use super::render::{Expecting, PollPhase, PollRead, RunMeaning, Text, TimeoutBefore, WaitEvent};
 use crate::adsync::run_history::{ConnectorSummary, RunOutcome, RunProfileResult, RunReference};
@@ -300,7 +300,7 @@ impl WaitMachine {
         }
     }
 
-    fn on_triggered(&mut self, result: TriggerResult) -> Decision {
+    fn on_triggered(&mut self, result: TriggerReport) -> Decision {
         self.trigger_attempts = self.trigger_attempts.saturating_add(1);
         match result.started {
             Some(true) => {}
@@ -1022,7 +1022,7 @@ impl WaitMachine {
         event.render(self.config.policy_type)
     }
 
-    fn triggered_event(&self, result: &TriggerResult) -> Event {
+    fn triggered_event(&self, result: &TriggerReport) -> Event {
         self.render(WaitEvent::Triggered {
             trigger_attempt: self.trigger_attempts,
             wait: self.config.wait,

@@ -213,7 +213,7 @@ pub use decision::{
     WaitOutcome, Warning, WarningCode,
 };
 pub use events::{Event, EventType};
-pub use input::{failure_from_json, Input, RunsRead, TriggerResult};
+pub use input::{failure_from_json, Input, RunsRead, TriggerReport};
 pub use machine::{
     WaitMachine, CONFIRM_DELAY_MS, MAX_CONSECUTIVE_POLL_FAILURES, MAX_RUN_HISTORY_EVIDENCE_READS,
 };
