@@ -56,7 +56,7 @@ pub struct TriggerDetails {
     pub computer_name: Option<String>,
 }
 
-/// The answer to `GetSyncSyncState`.
+/// The answer to `GetSyncCycleState`.
 ///
 /// Serializes as `{"InProgress":bool,"State":"Idle"|"InProgress"|"Unknown","Details":{...}}`
 /// where `Details` is [`SchedulerSettings`] with the real property names.

@@ -256,7 +256,7 @@ pub struct FailOutcome {
 /// The next thing the step must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Call `GetSyncSyncState` after `after_ms` and feed the answer as a `baseline` input
+    /// Call `GetSyncCycleState` after `after_ms` and feed the answer as a `baseline` input
     /// (or `pollFailed`). Only asked once, before the trigger, when waiting.
     ReadState { after_ms: u64 },
     /// Call the provider's `GetSyncCycleRuns(since)` after `after_ms`; feed `runs` or
@@ -274,7 +274,7 @@ pub enum Action {
         attempt: u32,
         progress: Option<Progress>,
     },
-    /// Call `GetSyncSyncState` after `after_ms`; feed `state` or `pollFailed`.
+    /// Call `GetSyncCycleState` after `after_ms`; feed `state` or `pollFailed`.
     Poll {
         after_ms: u64,
         /// The number this poll will have (1-based).

@@ -108,9 +108,9 @@ pub enum Input {
     Triggered(TriggerReport),
     /// `StartSyncCycle` failed.
     TriggerFailed(Failure),
-    /// `GetSyncSyncState` returned, answering a `poll` decision.
+    /// `GetSyncCycleState` returned, answering a `poll` decision.
     State(Observation),
-    /// `GetSyncSyncState` failed.
+    /// `GetSyncCycleState` failed.
     PollFailed(Failure),
     /// `GetSyncCycleRuns` returned, answering a `readRuns` decision.
     Runs(RunsRead),

@@ -14,9 +14,9 @@
 //! loop {
 //!     emit every $d.events (in order), then
 //!     switch ($d.action) {
-//!       readState { sleep $d.afterMs; try { $s = GetSyncSyncState } ; input = baseline | pollFailed }
+//!       readState { sleep $d.afterMs; try { $s = GetSyncCycleState } ; input = baseline | pollFailed }
 //!       trigger   { sleep $d.afterMs; try { $r = StartSyncCycle }    ; input = triggered | triggerFailed }
-//!       poll      { sleep $d.afterMs; try { $s = GetSyncSyncState } ; input = state | pollFailed }
+//!       poll      { sleep $d.afterMs; try { $s = GetSyncCycleState } ; input = state | pollFailed }
 //!       readRuns  { sleep $d.afterMs; try { $r = GetSyncCycleRuns($d.since) } ; input = runs | runsFailed }
 //!       done      { return the step result built from $d.result }
 //!       fail      { throw an ErrorRecord built from $d.failure }
@@ -65,7 +65,7 @@
 //! {"kind": "cancel"}
 //! ```
 //!
-//! * `state`/`baseline`: the provider's `GetSyncSyncState` object as is. `State` is `Idle`,
+//! * `state`/`baseline`: the provider's `GetSyncCycleState` object as is. `State` is `Idle`,
 //!   `InProgress` or `Unknown` in any casing (anything else is `Unknown`; a `State` that
 //!   contradicts `InProgress` is `Unknown`; without `State` the boolean `InProgress` decides).
 //!   `Details` may be null or missing. Read from `Details` (any casing):

@@ -1,4 +1,4 @@
-//! One observed state of the server (`GetSyncSyncState`'s answer), read leniently.
+//! One observed state of the server (`GetSyncCycleState`'s answer), read leniently.
 
 use super::server_time::{parse_server_time, ServerTime};
 use crate::adsync::values as lenient;

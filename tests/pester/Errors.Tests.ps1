@@ -15,7 +15,7 @@ BeforeDiscovery {
     $script:Shapes = @('thrown', 'written', 'deserialized-in-output', 'live-in-output')
     $script:Matrix = foreach ($case in $script:Cases) {
         foreach ($shape in $script:Shapes) {
-            foreach ($method in 'StartSyncCycle', 'GetSyncSyncState') {
+            foreach ($method in 'StartSyncCycle', 'GetSyncCycleState') {
                 $case + @{ Shape = $shape; Method = $method }
             }
         }
@@ -56,7 +56,7 @@ Describe 'Failure classification' {
             Get-TestFailure { $provider.StartSyncCycle('Delta', $session) }
         }
         else {
-            Get-TestFailure { $provider.GetSyncSyncState($session) }
+            Get-TestFailure { $provider.GetSyncCycleState($session) }
         }
         $failure.ErrorId | Should -Be $ErrorId
         $failure.Category | Should -Be $Category
@@ -110,7 +110,7 @@ Describe 'Failure classification' {
             Get-TestFailure { $provider.StartSyncCycle('Delta', $session) }
         }
         else {
-            Get-TestFailure { $provider.GetSyncSyncState($session) }
+            Get-TestFailure { $provider.GetSyncCycleState($session) }
         }
         $failure.ErrorId | Should -Be 'IdLE.DirectorySync.UnexpectedResponse'
         $failure.Category | Should -Be 'InvalidResult'
@@ -130,7 +130,7 @@ Describe 'Failure classification' {
 
     It 'an invalid argument is InvalidArgument and a session without InvokeCommand is AuthSessionInvalid' {
         (Get-TestFailure { $provider.StartSyncCycle('Weekly', (New-HappySession)) }).ErrorId | Should -Be 'IdLE.DirectorySync.InvalidArgument'
-        (Get-TestFailure { $provider.GetSyncSyncState([pscustomobject]@{}) }).ErrorId | Should -Be 'IdLE.DirectorySync.AuthSessionInvalid'
+        (Get-TestFailure { $provider.GetSyncCycleState([pscustomobject]@{}) }).ErrorId | Should -Be 'IdLE.DirectorySync.AuthSessionInvalid'
     }
 }
 

@@ -77,7 +77,7 @@ BeforeAll {
         # quotes the session's text, @{Server=...; Token=...}.
         $p = [pscustomobject]@{}
         $p.PSObject.Methods.Add([psscriptmethod]::new('StartSyncCycle', { param([string] $PolicyType, [int] $AuthSession) 'unreachable' }))
-        $p.PSObject.Methods.Add([psscriptmethod]::new('GetSyncSyncState', { param([int] $AuthSession) 'unreachable' }))
+        $p.PSObject.Methods.Add([psscriptmethod]::new('GetSyncCycleState', { param([int] $AuthSession) 'unreachable' }))
         $p
     }
 
@@ -147,7 +147,7 @@ Describe 'Secrets never reach an event, an error or a stream' {
     It 'hides Password=Hunter2 from a foreign provider''s error, in the remoteMessage of the event' {
         $p = [pscustomobject]@{}
         $p.PSObject.Methods.Add([psscriptmethod]::new('StartSyncCycle', { param([string] $PolicyType, $AuthSession) throw 'SQL login failed: Server=db01;User Id=sa;Password=Hunter2;' }))
-        $p.PSObject.Methods.Add([psscriptmethod]::new('GetSyncSyncState', { param($AuthSession) throw 'unreachable' }))
+        $p.PSObject.Methods.Add([psscriptmethod]::new('GetSyncCycleState', { param($AuthSession) throw 'unreachable' }))
         $r = Invoke-HostileStep -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta' } -Session (New-HappySession) -Providers @{ DirectorySync = $p }
         $r.Failed.Count | Should -Be 1
         $r.Failed[0].Data['remoteMessage'] | Should -Match ([regex]::Escape('Server=db01;User Id=sa;Password=[redacted];'))
@@ -187,7 +187,7 @@ Describe 'Every echo of user input is one bounded line' {
     It 'bounds the type name of a session without InvokeCommand' {
         $session = [pscustomobject]@{ PSTypeName = ("Type`n" * 200000) }
         $p = New-IdleEntraConnectDirectorySyncProvider
-        $failure = Get-TestFailure { $p.GetSyncSyncState($session) }
+        $failure = Get-TestFailure { $p.GetSyncCycleState($session) }
         $failure.ErrorId | Should -Be 'IdLE.DirectorySync.AuthSessionInvalid'
         $failure.Inner.Length | Should -BeLessThan 600
         $failure.Inner | Should -Not -Match '[\r\n]'
@@ -226,7 +226,7 @@ Describe 'Disposed and orphaned providers' {
     It 'fails a call on a disposed provider with IdLE.DirectorySync.ProviderDisposed' {
         $p = New-IdleEntraConnectDirectorySyncProvider
         $p.Dispose()
-        foreach ($call in { $p.GetSyncSyncState((New-HappySession)) }, { $p.StartSyncCycle('Delta', (New-HappySession)) }) {
+        foreach ($call in { $p.GetSyncCycleState((New-HappySession)) }, { $p.StartSyncCycle('Delta', (New-HappySession)) }) {
             $failure = Get-TestFailure $call
             $failure.ErrorId | Should -Be 'IdLE.DirectorySync.ProviderDisposed'
             $failure.Category | Should -Be 'InvalidOperation'
@@ -239,9 +239,9 @@ Describe 'Disposed and orphaned providers' {
         $p = New-IdleEntraConnectDirectorySyncProvider
         $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { param($x, $s) $s.State['Provider'].Dispose(); New-TestScheduler } }
         $session.State['Provider'] = $p
-        $state = $p.GetSyncSyncState($session)
+        $state = $p.GetSyncCycleState($session)
         $state.State | Should -Be 'Idle'
-        (Get-TestFailure { $p.GetSyncSyncState($session) }).ErrorId | Should -Be 'IdLE.DirectorySync.ProviderDisposed'
+        (Get-TestFailure { $p.GetSyncCycleState($session) }).ErrorId | Should -Be 'IdLE.DirectorySync.ProviderDisposed'
     }
 
     It 'fails the step with ProviderDisposed when the provider was disposed' {
@@ -262,23 +262,23 @@ Describe 'Disposed and orphaned providers' {
         $ps.Dispose()
         $runspace.Close()
         $runspace.Dispose()
-        $orphan.GetSyncSyncState((New-HappySession)).State | Should -Be 'Idle'
+        $orphan.GetSyncCycleState((New-HappySession)).State | Should -Be 'Idle'
         $orphan.Dispose()
-        (Get-TestFailure { $orphan.GetSyncSyncState((New-HappySession)) }).ErrorId | Should -Be 'IdLE.DirectorySync.ProviderDisposed'
+        (Get-TestFailure { $orphan.GetSyncCycleState((New-HappySession)) }).ErrorId | Should -Be 'IdLE.DirectorySync.ProviderDisposed'
     }
 }
 
 Describe 'Re-entry' {
     It 'refuses a provider call made from inside the same provider''s session call' {
         $p = New-IdleEntraConnectDirectorySyncProvider
-        $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { param($x, $s) $s.State['Provider'].GetSyncSyncState($s) } }
+        $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { param($x, $s) $s.State['Provider'].GetSyncCycleState($s) } }
         $session.State['Provider'] = $p
-        $failure = Get-TestFailure { $p.GetSyncSyncState($session) }
+        $failure = Get-TestFailure { $p.GetSyncCycleState($session) }
         $failure.ErrorId | Should -Be 'IdLE.DirectorySync.ReentrantCall'
         $failure.Category | Should -Be 'InvalidOperation'
         $session.Calls.Count | Should -Be 1
         # The provider is usable again afterwards.
-        $p.GetSyncSyncState((New-HappySession)).State | Should -Be 'Idle'
+        $p.GetSyncCycleState((New-HappySession)).State | Should -Be 'Idle'
         $p.Dispose()
     }
 

@@ -1,6 +1,6 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.5.0' }
 # The provider object as IdLE's engine sees it (the IdLE contract): capabilities, the AuthSession
-# parameter IdLE looks for, the shapes StartSyncCycle and GetSyncSyncState return.
+# parameter IdLE looks for, the shapes StartSyncCycle and GetSyncCycleState return.
 
 BeforeAll {
     . "$PSScriptRoot/TestHelpers.ps1"
@@ -67,7 +67,7 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
 
     It '<Method> is a ScriptMethod whose param block ends with a parameter named AuthSession' -ForEach @(
         @{ Method = 'StartSyncCycle' }
-        @{ Method = 'GetSyncSyncState' }
+        @{ Method = 'GetSyncCycleState' }
     ) {
         $m = $provider.PSObject.Methods[$Method]
         $m | Should -BeOfType [System.Management.Automation.PSScriptMethod]
@@ -89,12 +89,12 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
         @($session.Calls[0].Parameters.Keys).Count | Should -Be 1
     }
 
-    It 'GetSyncSyncState returns InProgress, State and Details (deserialized: <Deserialize>)' -ForEach @(
+    It 'GetSyncCycleState returns InProgress, State and Details (deserialized: <Deserialize>)' -ForEach @(
         @{ Deserialize = $false }
         @{ Deserialize = $true }
     ) {
         $session = New-HappySession -Deserialize:$Deserialize
-        $state = $provider.GetSyncSyncState($session)
+        $state = $provider.GetSyncCycleState($session)
         $state.InProgress | Should -BeOfType [bool]
         $state.InProgress | Should -BeFalse
         $state.State | Should -Be 'Idle'
@@ -122,7 +122,7 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
         $session.State['Value'] = $Value
         # Not $state: PowerShell variables are case-insensitive, so that would overwrite the
         # case's own $State and compare the answer with itself.
-        $answer = $provider.GetSyncSyncState($session)
+        $answer = $provider.GetSyncCycleState($session)
         $answer.State | Should -BeExactly $State
         $answer.InProgress | Should -Be $InProgress
     }
@@ -151,7 +151,7 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
         @{ Description = 'object without method'; Session = [pscustomobject]@{ Name = 'no method' } }
         @{ Description = 'script block in a hashtable'; Session = @{ InvokeCommand = { 'a scriptblock in a hashtable is not a method' } } }
     ) {
-        foreach ($call in { $provider.StartSyncCycle('Delta', $Session) }, { $provider.GetSyncSyncState($Session) }) {
+        foreach ($call in { $provider.StartSyncCycle('Delta', $Session) }, { $provider.GetSyncCycleState($Session) }) {
             $failure = Get-TestFailure $call
             $failure.ErrorId | Should -Be 'IdLE.DirectorySync.AuthSessionInvalid'
             $failure.Message | Should -Match 'InvokeCommand'
@@ -168,7 +168,7 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
     It 'Dispose frees the native provider and later calls fail cleanly, naming the disposal' {
         $disposed = New-IdleEntraConnectDirectorySyncProvider
         $disposed.Dispose()
-        $failure = Get-TestFailure { $disposed.GetSyncSyncState((New-HappySession)) }
+        $failure = Get-TestFailure { $disposed.GetSyncCycleState((New-HappySession)) }
         $failure.Message | Should -Match 'disposed'
     }
 
@@ -181,6 +181,6 @@ Describe 'New-IdleEntraConnectDirectorySyncProvider' {
         [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
         $provider.StartSyncCycle('Initial', $session).Started | Should -BeTrue
         [GC]::Collect(); [GC]::WaitForPendingFinalizers()
-        $provider.GetSyncSyncState($session).State | Should -Be 'Idle'
+        $provider.GetSyncCycleState($session).State | Should -Be 'Idle'
     }
 }

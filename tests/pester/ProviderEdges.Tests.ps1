@@ -58,7 +58,7 @@ Describe 'Provider edges' {
             $null = $setup.AddScript('. $helpers; Import-Module IdLE.Provider.EntraConnectSync; $global:hang = New-TestSession -Handlers @{ ''Get-ADSyncScheduler'' = { param($x) while ($true) { $null = 1 } } }; $global:hangProvider = New-IdleEntraConnectDirectorySyncProvider').Invoke()
             $setup.Dispose()
             $ps = [powershell]::Create(); $ps.Runspace = $runspace
-            $null = $ps.AddScript('$global:hangProvider.GetSyncSyncState($global:hang)')
+            $null = $ps.AddScript('$global:hangProvider.GetSyncCycleState($global:hang)')
             $pending = $ps.BeginInvoke()
             Start-Sleep -Milliseconds $AfterMs
             $pending.IsCompleted | Should -BeFalse -Because 'the call must not end before it is stopped'
@@ -67,7 +67,7 @@ Describe 'Provider edges' {
             Assert-OnlyStop @($ps.Streams.Error)
             $ps.Dispose()
             $after = [powershell]::Create(); $after.Runspace = $runspace
-            @($after.AddScript('$global:hangProvider.GetSyncSyncState((New-HappySession)).State').Invoke()) | Should -Be @('Idle')
+            @($after.AddScript('$global:hangProvider.GetSyncCycleState((New-HappySession)).State').Invoke()) | Should -Be @('Idle')
             $after.Dispose()
         }
         finally {
@@ -87,7 +87,7 @@ Describe 'Provider edges' {
 
     It 'a huge answer is refused as UnexpectedResponse' {
         $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { New-TestScheduler -Override @{ Padding = [string]::new([char]'x', 20MB) } } }
-        (Get-TestFailure { $provider.GetSyncSyncState($session) }).ErrorId | Should -Be 'IdLE.DirectorySync.UnexpectedResponse'
+        (Get-TestFailure { $provider.GetSyncCycleState($session) }).ErrorId | Should -Be 'IdLE.DirectorySync.UnexpectedResponse'
     }
 
     It 'a wide object graph is cut off at the cap, not written whole' {
@@ -102,7 +102,7 @@ Describe 'Provider edges' {
         $session.State['Rows'] = $rows
         [System.GC]::Collect()
         $before = [System.GC]::GetTotalAllocatedBytes($true)
-        $failure = Get-TestFailure { $provider.GetSyncSyncState($session) }
+        $failure = Get-TestFailure { $provider.GetSyncCycleState($session) }
         $allocatedMiB = ([System.GC]::GetTotalAllocatedBytes($true) - $before) / 1MB
         $failure.ErrorId | Should -Be 'IdLE.DirectorySync.UnexpectedResponse'
         $failure.Inner | Should -Match 'larger than 16 MiB'
@@ -112,7 +112,7 @@ Describe 'Provider edges' {
 
     It 'a live object that fans out (an Assembly) is refused as too large' {
         $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { , [string].Assembly } }
-        $failure = Get-TestFailure { $provider.GetSyncSyncState($session) }
+        $failure = Get-TestFailure { $provider.GetSyncCycleState($session) }
         $failure.ErrorId | Should -Be 'IdLE.DirectorySync.UnexpectedResponse'
         $failure.Inner | Should -Match 'larger than 16 MiB'
     }
@@ -122,7 +122,7 @@ Describe 'Provider edges' {
         $thrower.PSObject.Members.Add([psscriptmethod]::new('ToString', { throw 'no text for you' }))
         $session = New-TestSession -Handlers @{ 'Get-ADSyncScheduler' = { param($p, $s) New-TestScheduler -Override @{ SyncCycleInProgress = $true; Extra = $s.State['Deep'] } } }
         $session.State['Deep'] = @{ a = @{ b = @{ c = @{ d = @{ e = $thrower } } } } }
-        $provider.GetSyncSyncState($session).State | Should -Be 'InProgress'
+        $provider.GetSyncCycleState($session).State | Should -Be 'InProgress'
     }
 
     It '5,000 trigger and state calls in a loop complete' {
@@ -130,7 +130,7 @@ Describe 'Provider edges' {
         $started = 0; $idle = 0
         for ($i = 0; $i -lt 5000; $i++) {
             if ($provider.StartSyncCycle('Delta', $session).Started) { $started++ }
-            if ($provider.GetSyncSyncState($session).State -eq 'Idle') { $idle++ }
+            if ($provider.GetSyncCycleState($session).State -eq 'Idle') { $idle++ }
             if ($i % 1000 -eq 0) { [GC]::Collect() }
         }
         $started | Should -Be 5000
@@ -146,7 +146,7 @@ $p = New-IdleEntraConnectDirectorySyncProvider
 $s = New-HappySession
 $ok = 0
 for ($i = 0; $i -lt 1000; $i++) {
-    if ($p.StartSyncCycle('Initial', $s).Started -and $p.GetSyncSyncState($s).State -eq 'Idle') { $ok++ }
+    if ($p.StartSyncCycle('Initial', $s).Started -and $p.GetSyncCycleState($s).State -eq 'Idle') { $ok++ }
 }
 $ok
 '@

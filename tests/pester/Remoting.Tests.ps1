@@ -108,8 +108,8 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
         It 'reads the state in both contract shapes and leaves the host''s session open' {
             Reset-ADSyncSimulator -StatePath $StatePath @FastServer
             $provider = New-IdleEntraConnectDirectorySyncProvider
-            $old = $provider.GetSyncSyncState($PSSession)
-            $next = $provider.GetSyncSyncState('127.0.0.1', $PSSession)
+            $old = $provider.GetSyncCycleState($PSSession)
+            $next = $provider.GetSyncCycleState('127.0.0.1', $PSSession)
             foreach ($state in $old, $next) {
                 $state.State | Should -Be 'Idle'
                 $state.InProgress | Should -BeFalse
@@ -153,7 +153,7 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
             $bare = New-PSSession @Ssh -Subsystem 'powershell-noadsync' -ErrorAction Stop
             try {
                 $provider = New-IdleEntraConnectDirectorySyncProvider
-                $failure = Get-TestFailure { $provider.GetSyncSyncState('127.0.0.1', $bare) }
+                $failure = Get-TestFailure { $provider.GetSyncCycleState('127.0.0.1', $bare) }
                 $failure.ErrorId | Should -Be 'IdLE.DirectorySync.ADSyncUnavailable'
                 $failure.Inner | Should -Not -Match 'at System\.'
             }
@@ -200,10 +200,10 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
 
         It 'refuses a PSCredential in the IdLE 0.9 shape, naming the shape and the fix' {
             $provider = New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions $SshProviderOptions
-            $failure = Get-TestFailure { $provider.GetSyncSyncState($SshCredential) }
+            $failure = Get-TestFailure { $provider.GetSyncCycleState($SshCredential) }
             $failure.ErrorId | Should -Be 'IdLE.DirectorySync.AuthSessionInvalid'
-            $failure.Inner | Should -Match ([regex]::Escape("IdLE 0.9's GetSyncSyncState(AuthSession)"))
-            $failure.Inner | Should -Match ([regex]::Escape('GetSyncSyncState(ComputerName, AuthSession)'))
+            $failure.Inner | Should -Match ([regex]::Escape("IdLE 0.9's GetSyncCycleState(AuthSession)"))
+            $failure.Inner | Should -Match ([regex]::Escape('GetSyncCycleState(ComputerName, AuthSession)'))
         }
 
         It 'classifies <Case> as <ErrorId> within seconds and leaves no session' -ForEach @(
@@ -227,7 +227,7 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
             }
             $provider = New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions $options
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
-            $failure = Get-TestFailure { $provider.GetSyncSyncState($Computer, $SshCredential) }
+            $failure = Get-TestFailure { $provider.GetSyncCycleState($Computer, $SshCredential) }
             $clock.Stop()
             $failure.ErrorId | Should -Be $ErrorId
             $failure.Transient | Should -BeTrue
@@ -272,7 +272,7 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
             $provider = New-RecordingProvider -RemoteSessionOptions @{ UseSSL = $true; Port = 5986; Authentication = 'Kerberos'; ConfigurationName = 'Microsoft.PowerShell' }
             $started = $provider.StartSyncCycle('Delta', 'sync01.contoso.com', $Credential)
             $started.Started | Should -BeTrue
-            $state = $provider.GetSyncSyncState('sync01.contoso.com', $Credential)
+            $state = $provider.GetSyncCycleState('sync01.contoso.com', $Credential)
             $state.State | Should -BeIn @('Idle', 'InProgress')
             $provider.Log[0] | Should -Be 'new sync01.contoso.com as CONTOSO\svc-idle-sync with Authentication,ComputerName,ConfigurationName,Credential,ErrorAction,Port,UseSSL'
             $provider.Log[1] | Should -Be 'invoke 42 Start-ADSyncSyncCycle'
@@ -283,7 +283,7 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
 
         It 'removes the session when the remote command fails, and classifies the failure' {
             $provider = New-RecordingProvider -FailOnInvoke
-            $failure = Get-TestFailure { $provider.GetSyncSyncState('sync01.contoso.com', $Credential) }
+            $failure = Get-TestFailure { $provider.GetSyncCycleState('sync01.contoso.com', $Credential) }
             $failure.ErrorId | Should -Be 'IdLE.DirectorySync.RemoteExecutionFailed'
             $provider.Log[-1] | Should -Be 'remove 42'
         }
@@ -305,7 +305,7 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
                         $provider | Add-Member -Force -MemberType ScriptMethod -Name NewRemoteSession -Value { param($ComputerName, $Credential) $this.Log.Enqueue('new'); [pscustomobject]@{ Id = 7 } }
                         $provider | Add-Member -Force -MemberType ScriptMethod -Name InvokeRemoteCommand -Value { param($Session, $ScriptBlock, $ArgumentList) $this.Log.Enqueue('invoke'); Start-Sleep -Seconds 60 }
                         $provider | Add-Member -Force -MemberType ScriptMethod -Name RemoveRemoteSession -Value { param($Session) $this.Log.Enqueue("remove $($Session.Id)") }
-                        $provider.GetSyncSyncState('sync01.contoso.com', $Credential)
+                        $provider.GetSyncCycleState('sync01.contoso.com', $Credential)
                     }).AddArgument($log).AddArgument($Credential)
                 $async = $ps.BeginInvoke()
                 $deadline = [datetime]::UtcNow.AddSeconds(20)
@@ -344,7 +344,7 @@ Describe 'Remoting over SSH on loopback' -Skip:(-not $HaveSshd) {
             @{ Name = 'that is a number'; Value = 42 }
         ) {
             $provider = New-RecordingProvider
-            foreach ($call in { $provider.StartSyncCycle('Delta', $Value, $Credential) }, { $provider.GetSyncSyncState($Value, $Credential) }) {
+            foreach ($call in { $provider.StartSyncCycle('Delta', $Value, $Credential) }, { $provider.GetSyncCycleState($Value, $Credential) }) {
                 $failure = Get-TestFailure $call
                 $failure.ErrorId | Should -Be 'IdLE.DirectorySync.InvalidArgument'
                 $failure.Inner | Should -Match 'ComputerName'
@@ -452,7 +452,7 @@ Describe 'Step With.ComputerName selects the call shape' {
                         $this.Calls.Add("Start $($PSBoundParameters.Count): $PolicyType|$ComputerName|$AuthSession")
                         [pscustomobject]@{ Started = $true; Message = 'ok' }
                     }))
-            $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncSyncState', {
+            $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
                         param([object] $ComputerName, [object] $AuthSession)
                         $this.Calls.Add("State $($PSBoundParameters.Count): $ComputerName|$AuthSession")
                         [pscustomobject]@{ InProgress = $false; State = 'Idle'; Details = @{} }

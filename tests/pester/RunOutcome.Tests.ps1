@@ -31,11 +31,11 @@ BeforeAll {
     }
 
     function New-ForeignProvider {
-        # A provider of someone else's: StartSyncCycle and GetSyncSyncState only.
+        # A provider of someone else's: StartSyncCycle and GetSyncCycleState only.
         $inner = New-IdleEntraConnectDirectorySyncProvider
         $provider = [pscustomobject]@{ Inner = $inner }
         $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', { param($PolicyType, $AuthSession) $this.Inner.StartSyncCycle($PolicyType, $AuthSession) }))
-        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncSyncState', { param($AuthSession) $this.Inner.GetSyncSyncState($AuthSession) }))
+        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', { param($AuthSession) $this.Inner.GetSyncCycleState($AuthSession) }))
         $provider
     }
 

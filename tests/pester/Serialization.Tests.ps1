@@ -37,7 +37,7 @@ Describe 'Remoting-shaped answers from the simulator' {
         $provider = New-IdleEntraConnectDirectorySyncProvider
         $raw = $session.InvokeCommand('Get-ADSyncScheduler', @{})
         $raw.PSObject.TypeNames[0] | Should -BeLike 'Deserialized.Microsoft.IdentityManagement.PowerShell.ObjectModel.*'
-        $before = $provider.GetSyncSyncState($session)
+        $before = $provider.GetSyncCycleState($session)
         $before.State | Should -Be 'Idle'
         $before.InProgress | Should -BeFalse
         $before.Details.AllowedSyncCycleInterval | Should -Be '00:30:00'
@@ -96,7 +96,7 @@ Describe 'Remoting-shaped answers from the simulator' {
         # This process sees that cycle running, and its own trigger is refused as busy.
         $session = New-RemotingShapedSession
         $provider = New-IdleEntraConnectDirectorySyncProvider
-        $provider.GetSyncSyncState($session).State | Should -Be 'InProgress'
+        $provider.GetSyncCycleState($session).State | Should -Be 'InProgress'
         (Get-TestFailure { $provider.StartSyncCycle('Delta', $session) }).ErrorId | Should -Be 'IdLE.DirectorySync.CycleBusy'
     }
 }

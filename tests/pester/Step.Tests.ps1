@@ -66,7 +66,7 @@ Describe 'Invoke-IdleStepTriggerDirectorySync: With validation' {
         $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', { param($PolicyType, $AuthSession) @{ Started = $true; Message = 'ok' } }))
         $run = Invoke-TestStep -With @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta' } -Session (New-HappySession) -Providers @{ DirectorySync = $provider }
         $run.Classified.ErrorId | Should -Be 'IdLE.DirectorySync.InvalidArgument'
-        $run.Failure.Exception.Message | Should -Match 'GetSyncSyncState'
+        $run.Failure.Exception.Message | Should -Match 'GetSyncCycleState'
     }
 
     It 'accepts PolicyType in any casing' {

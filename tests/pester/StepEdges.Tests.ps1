@@ -60,7 +60,7 @@ Describe 'Invoke-IdleStepTriggerDirectorySync with scripted providers' {
         $run.Output[0].Status | Should -Be 'Completed'
         $run.Output[0].Data.startObserved | Should -BeTrue
         $run.Types | Should -Be @('DirectorySyncTriggered', 'DirectorySyncWaiting', 'DirectorySyncPoll', 'DirectorySyncPoll', 'DirectorySyncPoll', 'DirectorySyncCompleted')
-        @($provider.Calls | ForEach-Object Method) | Should -Be @('GetSyncSyncState', 'StartSyncCycle', 'GetSyncSyncState', 'GetSyncSyncState', 'GetSyncSyncState')
+        @($provider.Calls | ForEach-Object Method) | Should -Be @('GetSyncCycleState', 'StartSyncCycle', 'GetSyncCycleState', 'GetSyncCycleState', 'GetSyncCycleState')
         @($provider.Calls | Where-Object { -not $_.GotSession }) | Should -BeNullOrEmpty
         @($provider.Calls | ForEach-Object ArgCount) | Should -Be @(0, 0, 0, 0, 0)
     }
@@ -71,14 +71,14 @@ Describe 'Invoke-IdleStepTriggerDirectorySync with scripted providers' {
         $run = Invoke-StepUnderTest -Context (New-StepTestContext -Providers @{ DirectorySync = $provider }) -With $with
         $run.Error | Should -BeNullOrEmpty
         $run.Output[0].Status | Should -Be 'Completed'
-        @($provider.Calls | ForEach-Object Method) | Should -Be @('GetSyncSyncState', 'StartSyncCycle', 'GetSyncSyncState', 'GetSyncSyncState')
+        @($provider.Calls | ForEach-Object Method) | Should -Be @('GetSyncCycleState', 'StartSyncCycle', 'GetSyncCycleState', 'GetSyncCycleState')
         @($provider.Calls | ForEach-Object ArgCount) | Should -Be @(0, 0, 0, 0)
         $provider.Calls[1].PolicyType | Should -Be 'Initial'
     }
 
     It 'fails naming StartSyncCycle when the provider lacks it, before any session or call' {
         $provider = [pscustomobject]@{ Calls = [System.Collections.Generic.List[object]]::new() }
-        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncSyncState', { param($AuthSession) $this.Calls.Add('GetSyncSyncState'); @{ InProgress = $false; State = 'Idle'; Details = $null } }))
+        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', { param($AuthSession) $this.Calls.Add('GetSyncCycleState'); @{ InProgress = $false; State = 'Idle'; Details = $null } }))
         $context = New-StepTestContext -Providers @{ DirectorySync = $provider }
         $run = Invoke-StepUnderTest -Context $context -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true }
         $run.Error.FullyQualifiedErrorId | Should -BeLike 'IdLE.DirectorySync.InvalidArgument*'
@@ -142,7 +142,7 @@ Describe 'Invoke-IdleStepTriggerDirectorySync with scripted providers' {
         $session.PSObject.Methods.Add([psscriptmethod]::new('InvokeCommand', { param($CommandName, $Parameters) }))
         $provider = [pscustomobject]@{}
         $provider.PSObject.Methods.Add([psscriptmethod]::new('StartSyncCycle', { param([string] $PolicyType, [hashtable] $AuthSession) 'unreachable' }))
-        $provider.PSObject.Methods.Add([psscriptmethod]::new('GetSyncSyncState', { param([hashtable] $AuthSession) 'unreachable' }))
+        $provider.PSObject.Methods.Add([psscriptmethod]::new('GetSyncCycleState', { param([hashtable] $AuthSession) 'unreachable' }))
         $with = $WaitWith.Clone(); $with['TimeoutSeconds'] = 5
         $run = Invoke-StepUnderTest -Context (New-StepTestContext -Providers @{ DirectorySync = $provider } -Session $session) -With $with
         $run.Error | Should -Not -BeNullOrEmpty
@@ -234,8 +234,8 @@ Describe 'Stopping the step (Ctrl+C)' {
         # A stop that unwound through the provider's ScriptMethod before the step's pipeline was
         # flagged as stopping arrives as "Exception calling ..." around the stop (a real race of
         # PowerShell.Stop(), made deterministic here).
-        @{ Where = 'StartSyncCycle'; Arguments = '-Providers @{ DirectorySync = New-ScriptedProvider -Triggers ''stopped'' }'; Types = @('DirectorySyncFailed'); Calls = @('GetSyncSyncState', 'StartSyncCycle') }
-        @{ Where = 'GetSyncSyncState'; Arguments = '-Providers @{ DirectorySync = New-ScriptedProvider -States ''Idle'', ''stopped'' }'; Types = @('DirectorySyncTriggered', 'DirectorySyncWaiting', 'DirectorySyncFailed'); Calls = @('GetSyncSyncState', 'StartSyncCycle', 'GetSyncSyncState') }
+        @{ Where = 'StartSyncCycle'; Arguments = '-Providers @{ DirectorySync = New-ScriptedProvider -Triggers ''stopped'' }'; Types = @('DirectorySyncFailed'); Calls = @('GetSyncCycleState', 'StartSyncCycle') }
+        @{ Where = 'GetSyncCycleState'; Arguments = '-Providers @{ DirectorySync = New-ScriptedProvider -States ''Idle'', ''stopped'' }'; Types = @('DirectorySyncTriggered', 'DirectorySyncWaiting', 'DirectorySyncFailed'); Calls = @('GetSyncCycleState', 'StartSyncCycle', 'GetSyncCycleState') }
         @{ Where = 'AcquireAuthSession'; Arguments = '-Providers @{ DirectorySync = New-ScriptedProvider } -AcquireStops'; Types = @(); Calls = @() }
     ) {
         $end = Invoke-StepToStop -Setup "`$global:StopContext = New-StepTestContext $Arguments"

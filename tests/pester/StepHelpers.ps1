@@ -115,7 +115,7 @@ function New-ScriptedProvider {
                 $i = [System.Math]::Min($this.StateIndex, $this.States.Count - 1)
                 $this.StateIndex++
                 $answer = $this.States[$i]
-                if ($answer -eq 'stopped') { throw (New-WrappedStop -Method 'GetSyncSyncState') }
+                if ($answer -eq 'stopped') { throw (New-WrappedStop -Method 'GetSyncCycleState') }
                 if ($answer -eq 'null') { return $null }
                 if ($answer -eq 'two') { return @(@{ InProgress = $false; State = 'Idle' }, @{ InProgress = $false; State = 'Idle' }) }
                 if ($answer.StartsWith('throw:')) { throw $answer.Substring(6) }
@@ -139,8 +139,8 @@ function New-ScriptedProvider {
                     $this.Calls.Add([pscustomobject]@{ Method = 'StartSyncCycle'; ArgCount = $args.Count; GotSession = $false; PolicyType = $PolicyType })
                     $this.NextTrigger()
                 }))
-        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncSyncState', {
-                    $this.Calls.Add([pscustomobject]@{ Method = 'GetSyncSyncState'; ArgCount = $args.Count; GotSession = $false; PolicyType = $null })
+        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
+                    $this.Calls.Add([pscustomobject]@{ Method = 'GetSyncCycleState'; ArgCount = $args.Count; GotSession = $false; PolicyType = $null })
                     $this.NextState()
                 }))
     }
@@ -150,9 +150,9 @@ function New-ScriptedProvider {
                     $this.Calls.Add([pscustomobject]@{ Method = 'StartSyncCycle'; ArgCount = $args.Count; GotSession = $null -ne $AuthSession; PolicyType = $PolicyType })
                     $this.NextTrigger()
                 }))
-        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncSyncState', {
+        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
                     param([object] $AuthSession)
-                    $this.Calls.Add([pscustomobject]@{ Method = 'GetSyncSyncState'; ArgCount = $args.Count; GotSession = $null -ne $AuthSession; PolicyType = $null })
+                    $this.Calls.Add([pscustomobject]@{ Method = 'GetSyncCycleState'; ArgCount = $args.Count; GotSession = $null -ne $AuthSession; PolicyType = $null })
                     $this.NextState()
                 }))
     }
