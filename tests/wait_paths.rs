@@ -3,8 +3,8 @@
 
 use idle_entraconnect::failure::{Failure, FailureClass};
 use idle_entraconnect::wait::{
-    Action, CycleState, Decision, EventType, Evidence, Input, Observation, PollReason, ServerTime,
-    TriggerResult, WaitConfig, WaitMachine, WarningCode,
+    Action, Decision, EventType, Evidence, Input, Observation, PollReason, ServerTime, SyncState,
+    TriggerReport, WaitConfig, WaitMachine, WarningCode,
 };
 
 use EventType::*;
@@ -80,15 +80,15 @@ fn waiting() -> WaitConfig {
 }
 
 fn idle() -> Observation {
-    Observation::new(CycleState::Idle)
+    Observation::new(SyncState::Idle)
 }
 
 fn busy() -> Observation {
-    Observation::new(CycleState::InProgress)
+    Observation::new(SyncState::InProgress)
 }
 
 fn unknown() -> Observation {
-    Observation::new(CycleState::Unknown)
+    Observation::new(SyncState::Unknown)
 }
 
 fn server(ms: i64) -> ServerTime {
@@ -99,7 +99,7 @@ fn server(ms: i64) -> ServerTime {
 const T0: i64 = 1_714_557_600_000;
 
 fn accepted() -> Input {
-    Input::Triggered(TriggerResult::started("The sync cycle was started."))
+    Input::Triggered(TriggerReport::started("The sync cycle was started."))
 }
 
 fn failure(class: FailureClass, message: &str) -> Failure {
@@ -184,7 +184,7 @@ fn full_wait_with_server_side_evidence() {
     assert_eq!(o.evidence, Some(Evidence::InProgressObserved));
     assert_eq!(o.attempts, 3);
     assert_eq!(o.elapsed_ms, 30 * S);
-    assert_eq!(o.last_state, CycleState::Idle);
+    assert_eq!(o.last_state, SyncState::Idle);
     assert_eq!(
         r.events,
         vec![
@@ -372,7 +372,7 @@ fn timeout_exactly_at_a_poll() {
     );
     assert!(f.failure.message.contains("25 seconds"));
     assert!(f.failure.message.contains("InProgress"));
-    assert_eq!(f.last_state, CycleState::InProgress);
+    assert_eq!(f.last_state, SyncState::InProgress);
     assert_eq!(r.failed_events(), 1);
     assert_eq!(d.events.last().unwrap().data["class"], "Timeout");
 }
@@ -440,7 +440,7 @@ fn busy_at_trigger_fails_by_default_with_the_busy_failure() {
     let d = r.feed(Input::TriggerFailed(busy_failure.clone()));
     let f = failed(&d);
     assert_eq!(f.failure, busy_failure);
-    assert_eq!(f.last_state, CycleState::InProgress);
+    assert_eq!(f.last_state, SyncState::InProgress);
     assert_eq!(r.events, vec![DirectorySyncFailed]);
     assert_eq!(
         d.events[0].data["remoteMessage"],
@@ -728,7 +728,7 @@ fn permission_failure_mid_wait_fails_at_once() {
     let d = r.feed(Input::PollFailed(denied.clone()));
     let f = failed(&d);
     assert_eq!(f.failure, denied);
-    assert_eq!(f.last_state, CycleState::InProgress);
+    assert_eq!(f.last_state, SyncState::InProgress);
     assert_eq!(
         d.events.iter().map(|e| e.event_type).collect::<Vec<_>>(),
         vec![DirectorySyncPoll, DirectorySyncFailed]
@@ -837,7 +837,7 @@ fn trigger_failures_of_other_classes_fail_at_once() {
 fn a_trigger_that_did_not_start_is_an_unexpected_response() {
     let mut r = Run::new(WaitConfig::default());
     r.start();
-    let d = r.feed(Input::Triggered(TriggerResult {
+    let d = r.feed(Input::Triggered(TriggerReport {
         started: Some(false),
         message: Some("Nothing happened".into()),
     }));
@@ -847,7 +847,7 @@ fn a_trigger_that_did_not_start_is_an_unexpected_response() {
 
     let mut r = Run::new(WaitConfig::default());
     r.start();
-    let d = r.feed(Input::Triggered(TriggerResult::default()));
+    let d = r.feed(Input::Triggered(TriggerReport::default()));
     assert!(failed(&d).failure.message.contains("Started"));
 }
 

@@ -4,14 +4,14 @@
 
 use idle_entraconnect::failure::{Failure, FailureClass};
 use idle_entraconnect::wait::{
-    Action, CycleState, Decision, EventType, Input, Observation, ServerTime, TriggerResult,
+    Action, Decision, EventType, Input, Observation, ServerTime, SyncState, TriggerReport,
     WaitConfig, WaitMachine, WarningCode,
 };
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 struct Obs {
-    state: CycleState,
+    state: SyncState,
     next: Option<i64>,
     history: Option<u8>,
     staging: bool,
@@ -66,9 +66,9 @@ fn obs() -> impl Strategy<Value = Obs> {
     let server = 1_700_000_000_000i64;
     (
         prop_oneof![
-            4 => Just(CycleState::Idle),
-            3 => Just(CycleState::InProgress),
-            1 => Just(CycleState::Unknown),
+            4 => Just(SyncState::Idle),
+            3 => Just(SyncState::InProgress),
+            1 => Just(SyncState::Unknown),
         ],
         prop::option::of((0i64..4).prop_map(move |k| server + k * 1_800_000)),
         prop::option::of(0u8..3),
@@ -148,7 +148,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
 /// Evidence, computed from the whole run at once: the values of the last state read before
 /// the accepted trigger (or the first value after it) against every state read after it.
 fn evidence(pre: Option<&Obs>, post: &[Obs]) -> bool {
-    if post.iter().any(|o| o.state == CycleState::InProgress) {
+    if post.iter().any(|o| o.state == SyncState::InProgress) {
         return true;
     }
     if let Some(r) = pre
@@ -243,7 +243,7 @@ fn drive(s: &Scenario) -> Result<Outcome, TestCaseError> {
                     Answer::State(o) => {
                         // A cycle running at the baseline may end before the trigger: its
                         // values are no reference for ours.
-                        if o.state != CycleState::InProgress {
+                        if o.state != SyncState::InProgress {
                             pre = Some(o.clone());
                         }
                         Input::Baseline(o.to_observation())
@@ -252,12 +252,12 @@ fn drive(s: &Scenario) -> Result<Outcome, TestCaseError> {
                 },
                 Action::Trigger { .. } => match triggers.next().unwrap_or(&TriggerAnswer::Accepted)
                 {
-                    TriggerAnswer::Accepted => Input::Triggered(TriggerResult::started("ok")),
+                    TriggerAnswer::Accepted => Input::Triggered(TriggerReport::started("ok")),
                     TriggerAnswer::Busy => Input::TriggerFailed(Failure::new(
                         FailureClass::CycleBusy,
                         "A cycle is running.",
                     )),
-                    TriggerAnswer::NotStarted => Input::Triggered(TriggerResult {
+                    TriggerAnswer::NotStarted => Input::Triggered(TriggerReport {
                         started: Some(false),
                         message: None,
                     }),
@@ -269,7 +269,7 @@ fn drive(s: &Scenario) -> Result<Outcome, TestCaseError> {
                     poll_results += 1;
                     let (answer, late) = polls.next().cloned().unwrap_or((
                         Answer::State(Obs {
-                            state: CycleState::Unknown,
+                            state: SyncState::Unknown,
                             next: None,
                             history: None,
                             staging: false,
@@ -325,12 +325,12 @@ fn drive(s: &Scenario) -> Result<Outcome, TestCaseError> {
                 prop_assert!(saw, "completed without evidence of a run: {:?}", post);
                 prop_assert!(o.start_observed);
                 let last = post.last().expect("a completion follows a state read");
-                prop_assert_eq!(last.state, CycleState::Idle);
+                prop_assert_eq!(last.state, SyncState::Idle);
                 // Confirmed: the next-cycle time moved, or two idle reads in a row with the
                 // same run history.
                 if !next_moved(pre.as_ref(), &post) {
                     let prev = &post[post.len().saturating_sub(2)];
-                    prop_assert!(post.len() >= 2 && prev.state == CycleState::Idle);
+                    prop_assert!(post.len() >= 2 && prev.state == SyncState::Idle);
                     prop_assert_eq!(prev.history, last.history);
                 }
             }

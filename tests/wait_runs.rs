@@ -4,8 +4,8 @@
 
 use idle_entraconnect::failure::{Failure, FailureClass};
 use idle_entraconnect::wait::{
-    Action, CycleState, Decision, EventType, Evidence, Input, Observation, PollReason,
-    RunHistoryStatus, RunsPurpose, RunsRead, ServerTime, TriggerResult, WaitConfig, WaitMachine,
+    Action, Decision, EventType, Evidence, Input, Observation, PollReason, RunHistoryStatus,
+    RunsPurpose, RunsRead, ServerTime, SyncState, TriggerReport, WaitConfig, WaitMachine,
     WaitOutcome, WarningCode, MAX_RUN_HISTORY_EVIDENCE_READS,
 };
 use serde_json::{json, Value};
@@ -74,18 +74,18 @@ fn config(fail_on_run_errors: bool) -> WaitConfig {
 }
 
 fn idle_at(next: i64) -> Observation {
-    Observation::new(CycleState::Idle).with_next_cycle_start(ServerTime::from_unix_ms(next))
+    Observation::new(SyncState::Idle).with_next_cycle_start(ServerTime::from_unix_ms(next))
 }
 
 fn busy() -> Observation {
-    Observation::new(CycleState::InProgress)
+    Observation::new(SyncState::InProgress)
 }
 
 /// 2026-01-01T00:00:00Z.
 const NEXT: i64 = 1_767_225_600_000;
 
 fn accepted() -> Input {
-    Input::Triggered(TriggerResult::started("accepted"))
+    Input::Triggered(TriggerReport::started("accepted"))
 }
 
 /// A `runs` input: the runs given as (connector, profile, result), starting a second apart

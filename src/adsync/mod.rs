@@ -2,7 +2,8 @@
 //! answers, in every shape listed in `docs/adsync.md` (live, deserialized by remoting, JSON from
 //! PowerShell 7 or Windows PowerShell 5.1).
 //!
-//! * [`values`]: lenient readers for DateTime, TimeSpan, enums and Booleans in every shape.
+//! * [`values`]: the one lenient value reader (DateTime, TimeSpan, enums, Booleans, numbers,
+//!   property lookup), also used by the wait machine for its inputs.
 //! * [`commands`]: the command names and the policy types.
 //! * [`scheduler`]: `Get-ADSyncScheduler`'s settings and the sync state they imply.
 //! * [`run_history`]: run history and connector run status, the evidence that a cycle ran.

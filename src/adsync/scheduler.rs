@@ -45,12 +45,14 @@ fn policy_name<S: Serializer>(
     }
 }
 
-/// Whether a sync cycle is running, as far as the scheduler says.
+/// Whether a sync cycle is running: as the scheduler says (our provider) or as any provider
+/// reported it to the wait machine. The one state type of the crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum SyncState {
     Idle,
     InProgress,
-    /// `SyncCycleInProgress` was missing (servers before 1.1.443.0) or unreadable.
+    /// `SyncCycleInProgress` was missing (servers before 1.1.443.0) or unreadable; or a provider
+    /// could not tell, said something unrecognised, or contradicted itself.
     Unknown,
 }
 
@@ -60,6 +62,21 @@ impl SyncState {
             SyncState::Idle => "Idle",
             SyncState::InProgress => "InProgress",
             SyncState::Unknown => "Unknown",
+        }
+    }
+
+    /// `Idle`, `InProgress` (also `In Progress`, `in_progress`), `Unknown`, in any casing;
+    /// anything else is `Unknown`.
+    pub fn parse(text: &str) -> SyncState {
+        let squashed: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '_' | '-'))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match squashed.as_str() {
+            "idle" => SyncState::Idle,
+            "inprogress" => SyncState::InProgress,
+            _ => SyncState::Unknown,
         }
     }
 }

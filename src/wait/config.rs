@@ -3,8 +3,8 @@
 //! Every validation failure is a [`FailureClass::InvalidInput`] whose message names the
 //! offending key by its PowerShell name (`TimeoutSeconds`, not `timeoutSeconds`).
 
-use super::lenient;
 use crate::adsync::text::one_line;
+use crate::adsync::values as lenient;
 use crate::computer_name::check_computer_name;
 use crate::failure::{Failure, FailureClass};
 use serde_json::{Map, Value};
@@ -256,7 +256,7 @@ fn check_range(name: &str, value: i64, min: u32, max: u32) -> Result<(), Failure
 fn read_bool(object: &Map<String, Value>, key: &str, name: &str) -> Result<Option<bool>, Failure> {
     match lenient::get(object, key) {
         None => Ok(None),
-        Some(v) => lenient::as_bool(v).map(Some).ok_or_else(|| {
+        Some(v) => lenient::boolean(v).map(Some).ok_or_else(|| {
             invalid(format!(
                 "{name} must be $true or $false, but it is {}.",
                 describe(v)
@@ -276,7 +276,7 @@ fn read_seconds(
         Some(v) => v,
         None => return Ok(None),
     };
-    let n = lenient::as_whole_number(v).ok_or_else(|| {
+    let n = lenient::integer(v).ok_or_else(|| {
         invalid(format!(
             "{name} must be a whole number of seconds, but it is {}.",
             describe(v)

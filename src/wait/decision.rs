@@ -2,8 +2,8 @@
 
 use super::config::PolicyType;
 use super::events::Event;
-use super::observation::CycleState;
 use crate::adsync::run_history::{ConnectorSummary, RunReference};
+use crate::adsync::SyncState;
 use crate::failure::Failure;
 use serde_json::{json, Map, Value};
 
@@ -187,7 +187,7 @@ pub struct WaitOutcome {
     pub elapsed_ms: u64,
     pub warnings: Vec<Warning>,
     /// The last observed state (`Unknown` when none was read).
-    pub last_state: CycleState,
+    pub last_state: SyncState,
     /// The server reported staging mode.
     pub staging_mode: bool,
     pub policy_type: Option<PolicyType>,
@@ -248,7 +248,7 @@ impl WaitOutcome {
 pub struct FailOutcome {
     pub failure: Failure,
     /// The last observed state (`Unknown` when none was read).
-    pub last_state: CycleState,
+    pub last_state: SyncState,
     pub attempts: u32,
     pub elapsed_ms: u64,
 }

@@ -1,9 +1,9 @@
 //! What the step feeds into the machine, and how it is read from JSON.
 
-use super::lenient;
 use super::observation::Observation;
 use crate::adsync::run_history::{RunProfileResult, RunReference};
 use crate::adsync::text::MAX_REMOTE_MESSAGE_CHARS;
+use crate::adsync::values as lenient;
 use crate::failure::{Failure, FailureClass};
 use crate::redact::{scrub, Secrets};
 use serde_json::Value;
@@ -11,39 +11,51 @@ use serde_json::Value;
 /// Longest failure message taken from a provider, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
-/// The provider's answer to `StartSyncCycle` when it did not fail.
+/// Any provider's answer to `StartSyncCycle` when it did not fail, as the wait machine reads
+/// it: only whether the cycle started and the provider's own words. Our provider's typed
+/// result, [`crate::provider::TriggerResult`], converts into it without a JSON round trip.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TriggerResult {
+pub struct TriggerReport {
     /// `Started`; `None` when the provider did not say.
     pub started: Option<bool>,
     /// `Message`, the provider's own words.
     pub message: Option<String>,
 }
 
-impl TriggerResult {
-    pub fn started(message: impl Into<String>) -> TriggerResult {
-        TriggerResult {
+impl TriggerReport {
+    pub fn started(message: impl Into<String>) -> TriggerReport {
+        TriggerReport {
             started: Some(true),
             message: Some(message.into()),
         }
     }
 
     /// Reads `{"Started":true,"Message":"...","Details":{...}}` (keys in any casing).
-    pub fn from_json(value: &Value) -> Result<TriggerResult, String> {
+    pub fn from_json(value: &Value) -> Result<TriggerReport, String> {
         let object = value.as_object().ok_or_else(|| {
             format!(
                 "The trigger result must be a JSON object with Started and Message, but it is {}.",
                 lenient::type_name(value)
             )
         })?;
-        Ok(TriggerResult {
-            started: lenient::get(object, "Started").and_then(lenient::as_bool),
+        Ok(TriggerReport {
+            started: lenient::get(object, "Started").and_then(lenient::boolean),
             // The provider's words reach messages and events: masked, one line, bounded.
             message: lenient::get(object, "Message")
-                .and_then(lenient::as_text)
+                .and_then(lenient::text)
                 .map(|s| scrub(&s, &Secrets::default(), MAX_REMOTE_MESSAGE_CHARS))
                 .filter(|s| !s.is_empty()),
         })
+    }
+}
+
+impl From<&crate::provider::TriggerResult> for TriggerReport {
+    fn from(result: &crate::provider::TriggerResult) -> TriggerReport {
+        TriggerReport {
+            started: Some(result.started),
+            // Our provider's message is written by us: nothing to mask, and never empty.
+            message: Some(result.message.clone()).filter(|m| !m.is_empty()),
+        }
     }
 }
 
@@ -79,7 +91,7 @@ impl RunsRead {
                 .flatten(),
             runs,
             truncated: lenient::get(object, "Truncated")
-                .and_then(lenient::as_bool)
+                .and_then(lenient::boolean)
                 .unwrap_or(false),
         })
     }
@@ -93,7 +105,7 @@ pub enum Input {
     /// The state read before the trigger, answering a `readState` decision.
     Baseline(Observation),
     /// `StartSyncCycle` returned.
-    Triggered(TriggerResult),
+    Triggered(TriggerReport),
     /// `StartSyncCycle` failed.
     TriggerFailed(Failure),
     /// `GetSyncCycleState` returned, answering a `poll` decision.
@@ -156,7 +168,7 @@ impl Input {
             "cancel" => Ok(Input::Cancel),
             "baseline" => Observation::from_json(payload("state")?).map(Input::Baseline),
             "state" => Observation::from_json(payload("state")?).map(Input::State),
-            "triggered" => TriggerResult::from_json(payload("result")?).map(Input::Triggered),
+            "triggered" => TriggerReport::from_json(payload("result")?).map(Input::Triggered),
             "triggerfailed" => failure_from_json(payload("failure")?).map(Input::TriggerFailed),
             "pollfailed" => failure_from_json(payload("failure")?).map(Input::PollFailed),
             "runs" => RunsRead::from_json(payload("runs")?).map(Input::Runs),
@@ -194,7 +206,7 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
             )
         })?;
     let message = lenient::get(object, "message")
-        .and_then(lenient::as_text)
+        .and_then(lenient::text)
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| {
@@ -206,7 +218,7 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
         class,
         scrub(&message, &Secrets::default(), MAX_MESSAGE_CHARS),
     );
-    if let Some(remote) = lenient::get(object, "remoteMessage").and_then(lenient::as_text) {
+    if let Some(remote) = lenient::get(object, "remoteMessage").and_then(lenient::text) {
         failure = failure.with_remote(scrub(
             &remote,
             &Secrets::default(),
@@ -219,7 +231,35 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wait::observation::CycleState;
+    use crate::adsync::SyncState;
+
+    #[test]
+    fn our_trigger_result_converts_as_its_json_reads() {
+        use crate::adsync::{PolicyType, UtcTime};
+        use crate::provider::{TriggerDetails, TriggerResult};
+        let now = UtcTime::from_unix_millis(1_767_225_600_000);
+        let ours = TriggerResult {
+            started: true,
+            message: "Entra Connect accepted a Delta sync cycle.".to_owned(),
+            policy_type: PolicyType::Delta,
+            accepted_at_utc: now,
+            details: TriggerDetails {
+                policy_type: PolicyType::Delta,
+                accepted_at_utc: now,
+                result: "Success".to_owned(),
+                computer_name: Some("sync01".to_owned()),
+            },
+        };
+        let json = serde_json::to_value(&ours).unwrap();
+        assert_eq!(
+            TriggerReport::from(&ours),
+            TriggerReport::from_json(&json).unwrap()
+        );
+        assert_eq!(
+            TriggerReport::from(&ours),
+            TriggerReport::started("Entra Connect accepted a Delta sync cycle.")
+        );
+    }
 
     #[test]
     fn reads_every_kind() {
@@ -232,14 +272,14 @@ mod tests {
             Ok(Input::Cancel)
         );
         let b = Input::from_json_str(r#"{"kind":"baseline","state":{"State":"Idle"}}"#).unwrap();
-        assert_eq!(b, Input::Baseline(Observation::new(CycleState::Idle)));
+        assert_eq!(b, Input::Baseline(Observation::new(SyncState::Idle)));
         let s = Input::from_json_str(r#"{"kind":"state","State":{"InProgress":true}}"#).unwrap();
-        assert_eq!(s, Input::State(Observation::new(CycleState::InProgress)));
+        assert_eq!(s, Input::State(Observation::new(SyncState::InProgress)));
         let t = Input::from_json_str(
             r#"{"kind":"triggered","result":{"Started":true,"Message":"ok","Details":null}}"#,
         )
         .unwrap();
-        assert_eq!(t, Input::Triggered(TriggerResult::started("ok")));
+        assert_eq!(t, Input::Triggered(TriggerReport::started("ok")));
         let f = Input::from_json_str(
             r#"{"kind":"triggerFailed","failure":{"class":"CycleBusy","errorId":"x",
                 "category":"ResourceBusy","transient":true,"message":"Busy.",

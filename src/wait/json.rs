@@ -7,7 +7,7 @@ use super::decision::{Action, Decision, FailOutcome};
 use super::events::{Event, EventType};
 use super::input::Input;
 use super::machine::WaitMachine;
-use super::observation::CycleState;
+use crate::adsync::SyncState;
 use crate::failure::{Failure, FailureClass};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -62,7 +62,7 @@ fn fallback_json(message: &str) -> String {
             .with("transient", false)],
         action: Action::Fail(FailOutcome {
             failure,
-            last_state: CycleState::Unknown,
+            last_state: SyncState::Unknown,
             attempts: 0,
             elapsed_ms: 0,
         }),

@@ -10,14 +10,13 @@ use super::decision::{
     Action, Decision, Evidence, FailOutcome, PollReason, Progress, RunHistoryStatus, RunsPurpose,
     WaitOutcome, Warning, WarningCode,
 };
-use super::events::{Event, EventType};
-use super::input::{Input, RunsRead, TriggerResult};
-use super::observation::{CycleState, Observation, ServerMarks};
-use crate::adsync::run_history::{
-    describe_run, ConnectorSummary, RunOutcome, RunProfileResult, RunReference,
-};
+use super::events::Event;
+use super::input::{Input, RunsRead, TriggerReport};
+use super::observation::{Observation, ServerMarks};
+use super::render::{Expecting, PollPhase, PollRead, RunMeaning, Text, TimeoutBefore, WaitEvent};
+use crate::adsync::run_history::{ConnectorSummary, RunOutcome, RunProfileResult, RunReference};
+use crate::adsync::SyncState;
 use crate::failure::{Failure, FailureClass};
-use serde_json::Value;
 
 /// Transient poll failures in a row after which the wait fails with the last one's class.
 pub const MAX_CONSECUTIVE_POLL_FAILURES: u32 = 5;
@@ -33,7 +32,20 @@ pub const MAX_RUN_HISTORY_EVIDENCE_READS: u32 = 3;
 /// enough below `u64::MAX` that a deadline (now + timeout) is always exact.
 const MAX_CLOCK_MS: u64 = u64::MAX / 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How much of the triggered cycle the wait has seen; only ever grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CycleSign {
+    /// No sign of the cycle yet.
+    NotSeen,
+    /// The cycle was seen running, or the run history moved (a server-side mark or a listed
+    /// run): an idle read must be confirmed by a second one.
+    Seen,
+    /// The scheduler's next-cycle time moved: an idle read means the cycle completed.
+    NextCycleMoved,
+}
+
+/// Where the run is, with the data that only matters there.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     /// `start` not yet received.
     New,
@@ -44,31 +56,44 @@ enum Phase {
     /// The server was busy at trigger time; polling until the running cycle ends.
     WaitingForRunningCycle,
     /// The trigger was accepted; polling until the cycle has really finished.
-    WaitingForCycle,
+    WaitingForCycle {
+        sign: CycleSign,
+        /// Marks of an idle observation that awaits confirmation.
+        pending_idle: Option<ServerMarks>,
+    },
     /// A `readRuns` for the reference was asked, before a trigger.
     ReadingReference,
     /// A `readRuns` for evidence was asked, after an idle read without other evidence.
-    ReadingEvidence,
+    ReadingEvidence {
+        sign: CycleSign,
+        /// The idle read's marks.
+        idle: ServerMarks,
+        /// The idle read said the scheduler is suspended.
+        suspended: bool,
+        /// The start-grace window was over at the idle read.
+        grace_over: bool,
+    },
     /// A `readRuns` for the outcome was asked, after the wait decided the cycle finished.
-    ReadingSummary,
+    ReadingSummary {
+        /// The completion that waits for this read saw no sign of the cycle.
+        start_not_observed: bool,
+    },
     /// `done` or `fail` was decided.
     Finished,
 }
 
 impl Phase {
-    /// What the machine was waiting for, completing "... while it ...".
-    fn expecting(self) -> &'static str {
+    /// What the machine was waiting for.
+    fn expecting(&self) -> Expecting {
         match self {
-            Phase::New => "had not been started",
-            Phase::ReadingBaseline => "waited for a 'baseline' or 'pollFailed' input",
-            Phase::Triggering => "waited for a 'triggered' or 'triggerFailed' input",
-            Phase::WaitingForRunningCycle | Phase::WaitingForCycle => {
-                "waited for a 'state' or 'pollFailed' input"
-            }
-            Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary => {
-                "waited for a 'runs' or 'runsFailed' input"
-            }
-            Phase::Finished => "had finished",
+            Phase::New => Expecting::Start,
+            Phase::ReadingBaseline => Expecting::Baseline,
+            Phase::Triggering => Expecting::Trigger,
+            Phase::WaitingForRunningCycle | Phase::WaitingForCycle { .. } => Expecting::State,
+            Phase::ReadingReference
+            | Phase::ReadingEvidence { .. }
+            | Phase::ReadingSummary { .. } => Expecting::Runs,
+            Phase::Finished => Expecting::Nothing,
         }
     }
 }
@@ -83,16 +108,6 @@ fn retryable(class: FailureClass) -> bool {
             | FailureClass::CycleBusy
             | FailureClass::Timeout
     )
-}
-
-/// `text` ending in a full stop (or other sentence end).
-fn sentence(text: &str) -> String {
-    let t = text.trim();
-    if t.ends_with(['.', '!', '?']) {
-        t.to_owned()
-    } else {
-        format!("{t}.")
-    }
 }
 
 /// The state machine. See [`crate::wait`] for the protocol and the rules.
@@ -110,17 +125,12 @@ pub struct WaitMachine {
     /// What post-trigger marks are compared with: `pre_trigger` frozen at acceptance, each
     /// missing field filled by the first post-trigger value.
     reference: ServerMarks,
-    in_progress_seen: bool,
-    next_moved: bool,
-    history_changed: bool,
     first_evidence: Option<Evidence>,
-    /// Marks of an idle observation that awaits confirmation.
-    pending_idle: Option<ServerMarks>,
     attempts: u32,
     trigger_attempts: u32,
     consecutive_failures: u32,
     last_failure: Option<Failure>,
-    last_state: Option<CycleState>,
+    last_state: Option<SyncState>,
     staging: bool,
     waiting_announced: bool,
     final_decision: Option<Decision>,
@@ -128,14 +138,7 @@ pub struct WaitMachine {
     run_reference: Option<RunReference>,
     /// Reading the run history failed in a way that will not get better; no more reads.
     run_history_failed: bool,
-    /// A run since the reference was listed.
-    runs_seen: bool,
     evidence_reads: u32,
-    /// The idle read an evidence read follows: its marks, whether it said suspended, and
-    /// whether the start-grace window was over.
-    evidence_context: Option<(ServerMarks, bool, bool)>,
-    /// `start_not_observed` of the completion that waits for the summary read.
-    pending_completion: Option<bool>,
 }
 
 impl WaitMachine {
@@ -151,11 +154,7 @@ impl WaitMachine {
             accepted_ms: None,
             pre_trigger: ServerMarks::default(),
             reference: ServerMarks::default(),
-            in_progress_seen: false,
-            next_moved: false,
-            history_changed: false,
             first_evidence: None,
-            pending_idle: None,
             attempts: 0,
             trigger_attempts: 0,
             consecutive_failures: 0,
@@ -166,10 +165,7 @@ impl WaitMachine {
             final_decision: None,
             run_reference: None,
             run_history_failed: false,
-            runs_seen: false,
             evidence_reads: 0,
-            evidence_context: None,
-            pending_completion: None,
         })
     }
 
@@ -204,13 +200,11 @@ impl WaitMachine {
             };
         }
         if now_ms > MAX_CLOCK_MS {
-            return self.defect(format!(
-                "The wait machine was given the time {now_ms} ms, beyond any monotonic clock in \
-                 milliseconds; this is a defect in the step that drives it."
-            ));
+            let message = self.say(Text::ClockBeyondRange { now_ms });
+            return self.defect(message);
         }
         self.now_ms = self.now_ms.max(now_ms);
-        match (self.phase, input) {
+        match (&self.phase, input) {
             (_, Input::Cancel) => self.on_cancel(),
             (Phase::New, Input::Start) => self.on_start(),
             (Phase::ReadingBaseline, Input::Baseline(o) | Input::State(o)) => self.on_baseline(o),
@@ -218,24 +212,30 @@ impl WaitMachine {
             (Phase::Triggering, Input::Triggered(r)) => self.on_triggered(r),
             (Phase::Triggering, Input::TriggerFailed(f)) => self.on_trigger_failed(f),
             (Phase::WaitingForRunningCycle, Input::State(o)) => self.on_running_cycle_state(o),
-            (Phase::WaitingForCycle, Input::State(o)) => self.on_state(o),
-            (Phase::WaitingForRunningCycle | Phase::WaitingForCycle, Input::PollFailed(f)) => {
-                self.on_poll_failed(f)
-            }
+            (Phase::WaitingForCycle { .. }, Input::State(o)) => self.on_state(o),
             (
-                Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary,
+                Phase::WaitingForRunningCycle | Phase::WaitingForCycle { .. },
+                Input::PollFailed(f),
+            ) => self.on_poll_failed(f),
+            (
+                Phase::ReadingReference
+                | Phase::ReadingEvidence { .. }
+                | Phase::ReadingSummary { .. },
                 Input::Runs(r),
             ) => self.on_runs(r),
             (
-                Phase::ReadingReference | Phase::ReadingEvidence | Phase::ReadingSummary,
+                Phase::ReadingReference
+                | Phase::ReadingEvidence { .. }
+                | Phase::ReadingSummary { .. },
                 Input::RunsFailed(f),
             ) => self.on_runs_failed(f),
-            (phase, input) => self.defect(format!(
-                "The wait machine received a '{}' input while it {}; this is a defect in the \
-                 step that drives it.",
-                input.kind(),
-                phase.expecting()
-            )),
+            (phase, input) => {
+                let message = self.say(Text::UnexpectedInput {
+                    kind: input.kind(),
+                    expecting: phase.expecting(),
+                });
+                self.defect(message)
+            }
         }
     }
 
@@ -267,14 +267,9 @@ impl WaitMachine {
     }
 
     fn on_cancel(&mut self) -> Decision {
-        let mut message =
-            String::from("The directory sync step was cancelled because the pipeline was stopped.");
-        if self.accepted_ms.is_some() {
-            message.push_str(&format!(
-                " The server had already accepted the trigger, so the {} may still run.",
-                self.cycle_name()
-            ));
-        }
+        let message = self.say(Text::Cancelled {
+            accepted: self.accepted_ms.is_some(),
+        });
         self.fail(Failure::new(FailureClass::Cancelled, message), Vec::new())
     }
 
@@ -283,7 +278,7 @@ impl WaitMachine {
         // A cycle running at the baseline may end just before our trigger is accepted, and its
         // end moves the next-cycle time: that must not count as evidence that *our* cycle ran.
         // Without a reference, the first value read after the trigger becomes it.
-        self.pre_trigger = if obs.state == CycleState::InProgress {
+        self.pre_trigger = if obs.state == SyncState::InProgress {
             ServerMarks::default()
         } else {
             obs.marks.clone()
@@ -305,15 +300,14 @@ impl WaitMachine {
         }
     }
 
-    fn on_triggered(&mut self, result: TriggerResult) -> Decision {
+    fn on_triggered(&mut self, result: TriggerReport) -> Decision {
         self.trigger_attempts = self.trigger_attempts.saturating_add(1);
         match result.started {
             Some(true) => {}
             Some(false) => {
-                let mut message = format!("The server did not start the {}.", self.cycle_name());
-                if let Some(m) = &result.message {
-                    message.push_str(&format!(" The provider said: {}", sentence(m)));
-                }
+                let message = self.say(Text::NotStarted {
+                    provider_message: result.message.as_deref(),
+                });
                 let mut f = Failure::new(FailureClass::UnexpectedResponse, message);
                 if let Some(m) = result.message {
                     f = f.with_remote(m);
@@ -324,8 +318,7 @@ impl WaitMachine {
                 return self.fail(
                     Failure::new(
                         FailureClass::UnexpectedResponse,
-                        "The provider's StartSyncCycle answer did not say whether the sync cycle \
-                         started, because it has no Started value.",
+                        self.say(Text::NoStartedValue),
                     ),
                     Vec::new(),
                 )
@@ -340,16 +333,15 @@ impl WaitMachine {
         if !self.config.wait {
             return self.done(false, events);
         }
-        self.phase = Phase::WaitingForCycle;
+        self.phase = Phase::WaitingForCycle {
+            sign: CycleSign::NotSeen,
+            pending_idle: None,
+        };
         self.reference = self.pre_trigger.clone();
         self.consecutive_failures = 0;
         self.last_failure = None;
         if now >= deadline {
-            let context = format!(
-                "any state of the triggered {} could be read",
-                self.cycle_name()
-            );
-            return self.fail_timeout(events, &context);
+            return self.fail_timeout(events, TimeoutBefore::TriggeredCycleRead);
         }
         self.schedule_poll(PollReason::Poll, self.poll_ms(), events)
     }
@@ -367,10 +359,7 @@ impl WaitMachine {
         self.consecutive_failures = 0;
         self.last_failure = None;
         if now >= deadline {
-            return self.fail_timeout(
-                Vec::new(),
-                "the sync cycle that was already running finished",
-            );
+            return self.fail_timeout(Vec::new(), TimeoutBefore::RunningCycleFinished);
         }
         self.schedule_poll(PollReason::RunningCycle, self.poll_ms(), Vec::new())
     }
@@ -386,17 +375,14 @@ impl WaitMachine {
             return self.fail_suspended(events, false);
         }
         if self.now_ms >= self.deadline() {
-            let context = if obs.state == CycleState::Idle {
-                format!(
-                    "the {} could be triggered again after the running cycle ended",
-                    self.cycle_name()
-                )
+            let before = if obs.state == SyncState::Idle {
+                TimeoutBefore::TriggerAgain
             } else {
-                "the sync cycle that was already running finished".to_owned()
+                TimeoutBefore::RunningCycleFinished
             };
-            return self.fail_timeout(events, &context);
+            return self.fail_timeout(events, before);
         }
-        if obs.state == CycleState::Idle {
+        if obs.state == SyncState::Idle {
             // The old cycle's end needs no evidence: the trigger's answer is the judge, and a
             // second busy answer just means waiting again. Its runs are not ours: the reference
             // is taken again before the next trigger.
@@ -411,26 +397,36 @@ impl WaitMachine {
         self.consecutive_failures = 0;
         self.last_failure = None;
         self.observe_common(&obs);
-        self.note_evidence(&obs);
+        let (sign, pending) = match &mut self.phase {
+            Phase::WaitingForCycle { sign, pending_idle } => (*sign, pending_idle.take()),
+            _ => (CycleSign::NotSeen, None),
+        };
+        let sign = sign.max(self.note_evidence(&obs));
+        self.phase = Phase::WaitingForCycle {
+            sign,
+            pending_idle: None,
+        };
         let events = vec![self.poll_event(Some(&obs), None)];
         let suspended = obs.scheduler_suspended == Some(true);
-        let pending = self.pending_idle.take();
 
-        if obs.state != CycleState::Idle {
+        if obs.state != SyncState::Idle {
             return self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), events);
         }
         // Rule 1: idle and the scheduler's next-cycle time moved: a cycle completed.
-        if self.next_moved {
+        if sign == CycleSign::NextCycleMoved {
             return self.done(false, events);
         }
         // Rule 2: idle after the cycle was seen (running, or a run-history entry ended): the
         // idle must be confirmed by a second consecutive idle read with unchanged run history,
         // because the server drops out of busy between run profiles.
-        if self.in_progress_seen || self.history_changed || self.runs_seen {
+        if sign == CycleSign::Seen {
             if matches!(&pending, Some(p) if same_run_history(p, &obs.marks)) {
                 return self.done(false, events);
             }
-            self.pending_idle = Some(obs.marks.clone());
+            self.phase = Phase::WaitingForCycle {
+                sign,
+                pending_idle: Some(obs.marks.clone()),
+            };
             let delay = self.poll_ms().min(CONFIRM_DELAY_MS);
             return self.keep_polling(suspended, PollReason::ConfirmIdle, delay, events);
         }
@@ -446,8 +442,13 @@ impl WaitMachine {
         if self.evidence_read_possible(grace_over)
             && (grace_over || (!suspended && self.now_ms < self.deadline()))
         {
-            self.evidence_context = Some((obs.marks.clone(), suspended, grace_over));
-            return self.ask_runs(RunsPurpose::Evidence, events);
+            let next = Phase::ReadingEvidence {
+                sign,
+                idle: obs.marks.clone(),
+                suspended,
+                grace_over,
+            };
+            return self.ask_runs(next, events);
         }
         if grace_over {
             return self.done(true, events);
@@ -455,8 +456,13 @@ impl WaitMachine {
         self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), events)
     }
 
+    /// The phase a `readRuns` answer ends, replaced by a placeholder every branch overwrites.
+    fn take_runs_phase(&mut self) -> Phase {
+        std::mem::replace(&mut self.phase, Phase::Finished)
+    }
+
     fn on_runs(&mut self, read: RunsRead) -> Decision {
-        match self.phase {
+        match self.take_runs_phase() {
             Phase::ReadingReference => {
                 match read.reference {
                     Some(r) => self.run_reference = Some(r),
@@ -465,12 +471,16 @@ impl WaitMachine {
                 }
                 self.ask_trigger(Vec::new())
             }
-            Phase::ReadingEvidence => {
-                self.phase = Phase::WaitingForCycle;
-                let (marks, suspended, grace_over) =
-                    self.evidence_context
-                        .take()
-                        .unwrap_or((ServerMarks::default(), false, false));
+            Phase::ReadingEvidence {
+                sign,
+                idle,
+                suspended,
+                grace_over,
+            } => {
+                self.phase = Phase::WaitingForCycle {
+                    sign,
+                    pending_idle: None,
+                };
                 if read.runs.is_empty() {
                     if grace_over {
                         return self.complete(true, Some(Vec::new()), Vec::new());
@@ -482,7 +492,8 @@ impl WaitMachine {
                         Vec::new(),
                     );
                 }
-                self.runs_seen = true;
+                // A run since the reference was listed.
+                let sign = sign.max(CycleSign::Seen);
                 self.record(Evidence::RunHistoryEntry);
                 if read
                     .runs
@@ -490,7 +501,10 @@ impl WaitMachine {
                     .any(|r| r.outcome() == RunOutcome::InProgress)
                 {
                     // Running now: an idle read only counts after a read that says so.
-                    self.in_progress_seen = true;
+                    self.phase = Phase::WaitingForCycle {
+                        sign,
+                        pending_idle: None,
+                    };
                     return self.keep_polling(
                         suspended,
                         PollReason::Poll,
@@ -499,40 +513,57 @@ impl WaitMachine {
                     );
                 }
                 // The runs ended and the server was idle: confirm the idle read as rule 5 does.
-                self.pending_idle = Some(marks);
+                self.phase = Phase::WaitingForCycle {
+                    sign,
+                    pending_idle: Some(idle),
+                };
                 let delay = self.poll_ms().min(CONFIRM_DELAY_MS);
                 self.keep_polling(suspended, PollReason::ConfirmIdle, delay, Vec::new())
             }
-            _ => {
-                let start_not_observed = self.pending_completion.take().unwrap_or(false);
+            other => {
+                let start_not_observed = matches!(
+                    other,
+                    Phase::ReadingSummary {
+                        start_not_observed: true
+                    }
+                );
                 self.complete(start_not_observed, Some(read.runs), Vec::new())
             }
         }
     }
 
     fn on_runs_failed(&mut self, failure: Failure) -> Decision {
-        match self.phase {
+        match self.take_runs_phase() {
             Phase::ReadingReference => {
                 self.run_history_failed = true;
                 self.ask_trigger(Vec::new())
             }
-            Phase::ReadingEvidence => {
-                self.phase = Phase::WaitingForCycle;
+            Phase::ReadingEvidence {
+                sign,
+                suspended,
+                grace_over,
+                ..
+            } => {
+                self.phase = Phase::WaitingForCycle {
+                    sign,
+                    pending_idle: None,
+                };
                 if !retryable(failure.class) {
                     self.run_history_failed = true;
                 }
-                let (_, suspended, grace_over) =
-                    self.evidence_context
-                        .take()
-                        .unwrap_or((ServerMarks::default(), false, false));
                 if grace_over {
                     return self.done(true, Vec::new());
                 }
                 self.keep_polling(suspended, PollReason::Poll, self.poll_ms(), Vec::new())
             }
-            _ => {
+            other => {
                 self.run_history_failed = true;
-                let start_not_observed = self.pending_completion.take().unwrap_or(false);
+                let start_not_observed = matches!(
+                    other,
+                    Phase::ReadingSummary {
+                        start_not_observed: true
+                    }
+                );
                 self.complete(start_not_observed, None, Vec::new())
             }
         }
@@ -546,24 +577,20 @@ impl WaitMachine {
             return self.fail(failure, events);
         }
         if self.consecutive_failures >= MAX_CONSECUTIVE_POLL_FAILURES {
-            let mut f = Failure::new(
-                failure.class,
-                format!(
-                    "The sync cycle state could not be read {} times in a row. The last error \
-                     was: {}",
-                    self.consecutive_failures,
-                    sentence(&failure.message)
-                ),
-            );
+            let message = self.say(Text::PollFailuresInARow {
+                count: self.consecutive_failures,
+                last: &failure.message,
+            });
+            let mut f = Failure::new(failure.class, message);
             f.remote_message = failure.remote_message;
             return self.fail(f, events);
         }
         self.last_failure = Some(failure);
         if self.now_ms >= self.deadline() {
-            let context = self.timeout_context();
-            return self.fail_timeout(events, &context);
+            let before = self.timeout_before();
+            return self.fail_timeout(events, before);
         }
-        let (reason, delay) = if self.pending_idle.is_some() {
+        let (reason, delay) = if self.pending_idle().is_some() {
             (
                 PollReason::ConfirmIdle,
                 self.poll_ms().min(CONFIRM_DELAY_MS),
@@ -583,9 +610,12 @@ impl WaitMachine {
         }
     }
 
-    fn note_evidence(&mut self, obs: &Observation) {
-        if obs.state == CycleState::InProgress {
-            self.in_progress_seen = true;
+    /// Compares a post-trigger observation with the reference and records the evidence it
+    /// holds; answers the sign of the cycle it shows.
+    fn note_evidence(&mut self, obs: &Observation) -> CycleSign {
+        let mut sign = CycleSign::NotSeen;
+        if obs.state == SyncState::InProgress {
+            sign = CycleSign::Seen;
             self.record(Evidence::InProgressObserved);
         }
         let marks = &obs.marks;
@@ -608,13 +638,14 @@ impl WaitMachine {
             _ => {}
         }
         if next_moved {
-            self.next_moved = true;
+            sign = CycleSign::NextCycleMoved;
             self.record(Evidence::NextSyncCycleTimeMoved);
         }
         if history_changed {
-            self.history_changed = true;
+            sign = sign.max(CycleSign::Seen);
             self.record(Evidence::RunHistoryChanged);
         }
+        sign
     }
 
     /// The run history is used in this wait: the provider can read it, its reference was
@@ -633,15 +664,17 @@ impl WaitMachine {
         self.run_history_active() && (left > 1 || (grace_over && left > 0))
     }
 
-    fn ask_runs(&mut self, purpose: RunsPurpose, events: Vec<Event>) -> Decision {
-        self.phase = match purpose {
-            RunsPurpose::Reference => Phase::ReadingReference,
-            RunsPurpose::Evidence => {
+    /// Asks for a `readRuns`; `next` is one of the reading phases and says what for.
+    fn ask_runs(&mut self, next: Phase, events: Vec<Event>) -> Decision {
+        let purpose = match next {
+            Phase::ReadingEvidence { .. } => {
                 self.evidence_reads = self.evidence_reads.saturating_add(1);
-                Phase::ReadingEvidence
+                RunsPurpose::Evidence
             }
-            RunsPurpose::Summary => Phase::ReadingSummary,
+            Phase::ReadingSummary { .. } => RunsPurpose::Summary,
+            _ => RunsPurpose::Reference,
         };
+        self.phase = next;
         let since = if purpose == RunsPurpose::Reference {
             None
         } else {
@@ -661,9 +694,17 @@ impl WaitMachine {
     fn ask_reference_or_trigger(&mut self, events: Vec<Event>) -> Decision {
         if self.config.wait && self.config.run_history && !self.run_history_failed {
             self.run_reference = None;
-            return self.ask_runs(RunsPurpose::Reference, events);
+            return self.ask_runs(Phase::ReadingReference, events);
         }
         self.ask_trigger(events)
+    }
+
+    /// The idle observation that awaits confirmation, if any.
+    fn pending_idle(&self) -> Option<&ServerMarks> {
+        match &self.phase {
+            Phase::WaitingForCycle { pending_idle, .. } => pending_idle.as_ref(),
+            _ => None,
+        }
     }
 
     fn record(&mut self, evidence: Evidence) {
@@ -691,45 +732,24 @@ impl WaitMachine {
         self.started_ms.map_or(0, |s| self.now_ms.saturating_sub(s))
     }
 
-    fn cycle_name(&self) -> String {
-        match self.config.policy_type {
-            Some(p) => format!("{} sync cycle", p.as_str()),
-            None => "sync cycle".to_owned(),
-        }
+    fn last_state(&self) -> SyncState {
+        self.last_state.unwrap_or(SyncState::Unknown)
     }
 
-    fn last_state(&self) -> CycleState {
-        self.last_state.unwrap_or(CycleState::Unknown)
-    }
-
-    fn last_state_text(&self) -> String {
-        match self.last_state {
-            Some(s) => format!("the last known state was {}", s.as_str()),
-            None => "the last known state is Unknown because no state could be read".to_owned(),
-        }
-    }
-
-    fn timeout_context(&self) -> String {
-        let cycle = self.cycle_name();
+    fn timeout_before(&self) -> TimeoutBefore {
         match self.phase {
-            Phase::WaitingForRunningCycle => {
-                "the sync cycle that was already running finished".to_owned()
-            }
-            _ if self.pending_idle.is_some() => {
-                format!("the end of the {cycle} could be confirmed")
-            }
-            _ if self.start_observed() => format!("the {cycle} finished"),
-            _ => format!("the {cycle} was seen to start"),
+            Phase::WaitingForRunningCycle => TimeoutBefore::RunningCycleFinished,
+            _ if self.pending_idle().is_some() => TimeoutBefore::EndConfirmed,
+            _ if self.start_observed() => TimeoutBefore::CycleFinished,
+            _ => TimeoutBefore::CycleSeenToStart,
         }
     }
 
     fn ask_trigger(&mut self, events: Vec<Event>) -> Decision {
         self.phase = Phase::Triggering;
         let progress = self.deadline_ms.map(|_| {
-            self.progress(format!(
-                "The running sync cycle has ended; triggering the {} again.",
-                self.cycle_name()
-            ))
+            let status = self.say(Text::Retriggering);
+            self.progress(status)
         });
         Decision {
             action: Action::Trigger {
@@ -753,8 +773,8 @@ impl WaitMachine {
             return self.fail_suspended(events, true);
         }
         if self.now_ms >= self.deadline() {
-            let context = self.timeout_context();
-            return self.fail_timeout(events, &context);
+            let before = self.timeout_before();
+            return self.fail_timeout(events, before);
         }
         self.schedule_poll(reason, delay_ms, events)
     }
@@ -773,25 +793,10 @@ impl WaitMachine {
             self.waiting_announced = true;
             events.push(self.waiting_event(reason == PollReason::RunningCycle));
         }
-        let cycle = self.cycle_name();
-        let status = match reason {
-            PollReason::Poll => match self.last_state {
-                Some(s) => format!(
-                    "Waiting for the {cycle} to finish; the last state was {}.",
-                    s.as_str()
-                ),
-                None => format!("Waiting for the {cycle} to start."),
-            },
-            PollReason::ConfirmIdle => format!("Confirming that the {cycle} has finished."),
-            PollReason::RetryAfterFailure => {
-                "Retrying because the sync cycle state could not be read.".to_owned()
-            }
-            PollReason::RunningCycle => {
-                format!(
-                    "Waiting for the running sync cycle to finish before triggering the {cycle}."
-                )
-            }
-        };
+        let status = self.say(Text::PollStatus {
+            reason,
+            last_state: self.last_state,
+        });
         Decision {
             action: Action::Poll {
                 after_ms: at.saturating_sub(now),
@@ -819,7 +824,6 @@ impl WaitMachine {
 
     fn finish(&mut self, decision: Decision) -> Decision {
         self.phase = Phase::Finished;
-        self.pending_idle = None;
         self.final_decision = Some(Decision {
             action: decision.action.clone(),
             events: Vec::new(),
@@ -830,8 +834,7 @@ impl WaitMachine {
     /// The wait is over well: read the run history for the outcome first when it is used.
     fn done(&mut self, start_not_observed: bool, events: Vec<Event>) -> Decision {
         if self.run_history_active() && self.accepted_ms.is_some() {
-            self.pending_completion = Some(start_not_observed);
-            return self.ask_runs(RunsPurpose::Summary, events);
+            return self.ask_runs(Phase::ReadingSummary { start_not_observed }, events);
         }
         self.complete(start_not_observed, None, events)
     }
@@ -857,26 +860,19 @@ impl WaitMachine {
         runs: Option<Vec<RunProfileResult>>,
         mut events: Vec<Event>,
     ) -> Decision {
-        let cycle = self.cycle_name();
         let mut warnings = Vec::new();
         if start_not_observed {
             warnings.push(Warning {
                 code: WarningCode::StartNotObserved,
-                message: format!(
-                    "The server accepted the trigger, but the {cycle} was never seen running and \
-                     the server showed no sign of a finished cycle within the start-grace window \
-                     of {} seconds (StartGraceSeconds); the cycle may have run between two polls \
-                     or may not have started.",
-                    self.config.start_grace_seconds
-                ),
+                message: self.say(Text::StartNotObserved {
+                    start_grace_seconds: self.config.start_grace_seconds,
+                }),
             });
         }
         if self.staging {
             warnings.push(Warning {
                 code: WarningCode::StagingModeEnabled,
-                message: "The server is in staging mode: its sync cycles import and synchronize \
-                          but export nothing to Entra ID or Active Directory."
-                    .to_owned(),
+                message: self.say(Text::StagingMode),
             });
         }
         let run_history = self.run_history_status(&runs);
@@ -885,20 +881,14 @@ impl WaitMachine {
         let problems: Vec<&RunProfileResult> =
             runs.iter().filter(|r| r.outcome().is_problem()).collect();
         for run in &problems {
-            warnings.push(run_warning(run));
+            warnings.push(self.run_warning(run));
         }
         let unavailable = run_history == RunHistoryStatus::Unavailable
             || (self.config.fail_on_run_errors && run_history == RunHistoryStatus::NotSupported);
         if unavailable && self.config.wait {
-            let message = if run_history == RunHistoryStatus::NotSupported {
-                "FailOnRunErrors is set, but the provider has no GetSyncCycleRuns method, so the \
-                 results of the cycle's runs were not checked."
-                    .to_owned()
-            } else {
-                "The run history could not be read, so the results of the cycle's runs are not \
-                 known."
-                    .to_owned()
-            };
+            let message = self.say(Text::RunHistoryUnavailable {
+                not_supported: run_history == RunHistoryStatus::NotSupported,
+            });
             warnings.push(Warning {
                 code: WarningCode::RunHistoryUnavailable,
                 message,
@@ -912,23 +902,15 @@ impl WaitMachine {
             } else {
                 FailureClass::RunErrors
             };
-            let list = problems
-                .iter()
-                .map(|r| describe_run(r))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let what = if stopped {
-                "did not complete or did not succeed"
-            } else {
-                "completed with errors or warnings"
-            };
-            let message = format!(
-                "The {cycle} ran, but {} of its runs {what}, and FailOnRunErrors is set: {list}.",
-                problems.len()
+            let message = self.say(Text::RunResults {
+                problems: &problems,
+                stopped,
+            });
+            return self.fail_with_runs(
+                Failure::new(class, message),
+                events,
+                Some((summary, run_history)),
             );
-            let data = summary_json(&summary);
-            let decision = self.fail(Failure::new(class, message), events);
-            return self.with_summary_on_failed_event(decision, data, run_history);
         }
         let outcome = WaitOutcome {
             started: true,
@@ -945,102 +927,38 @@ impl WaitMachine {
             run_history,
             run_summary: summary,
         };
-        let seconds = outcome.elapsed_ms / 1000;
-        let mut message = if !outcome.waited {
-            format!("The {cycle} was triggered; the step did not wait for it to finish.")
-        } else if start_not_observed {
-            format!(
-                "The wait for the {cycle} ended after {seconds} seconds without seeing the cycle \
-                 run (warning StartNotObserved)."
-            )
-        } else {
-            format!(
-                "The {cycle} finished; the wait took {seconds} seconds and {} polls.",
-                outcome.attempts
-            )
+        let event = WaitEvent::Completed {
+            outcome: outcome.clone(),
+            start_not_observed,
+            problems: problems.into_iter().cloned().collect(),
         };
-        if outcome.staging_mode {
-            message.push_str(" The server is in staging mode, so nothing was exported.");
-        }
-        if !problems.is_empty() {
-            message.push_str(&format!(
-                " {} of its runs did not succeed: {}.",
-                problems.len(),
-                problems
-                    .iter()
-                    .map(|r| describe_run(r))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ));
-        }
-        let mut event = Event::new(EventType::DirectorySyncCompleted, message)
-            .with("waited", outcome.waited)
-            .with("attempts", outcome.attempts)
-            .with("triggerAttempts", outcome.trigger_attempts)
-            .with("elapsedMs", outcome.elapsed_ms)
-            .with("elapsedSeconds", seconds)
-            .with("startObserved", outcome.start_observed)
-            .with("evidence", outcome.evidence.map_or("None", |e| e.as_str()))
-            .with(
-                "warnings",
-                outcome
-                    .warnings
-                    .iter()
-                    .map(|w| w.code.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .with("stagingMode", outcome.staging_mode)
-            .with("lastState", outcome.last_state.as_str())
-            .with("runHistory", outcome.run_history.as_str());
-        if outcome.run_history == RunHistoryStatus::Read {
-            event = event.with("runSummary", summary_json(&outcome.run_summary));
-        }
-        if let Some(p) = self.config.policy_type {
-            event = event.with("policyType", p.as_str());
-        }
-        events.push(event);
+        events.push(self.render(event));
         self.finish(Decision {
             action: Action::Done(outcome),
             events,
         })
     }
 
-    /// Adds the run summary to the `DirectorySyncFailed` event of a run-result failure.
-    fn with_summary_on_failed_event(
-        &mut self,
-        mut decision: Decision,
-        summary: Value,
-        run_history: RunHistoryStatus,
-    ) -> Decision {
-        for event in decision.events.iter_mut() {
-            if event.event_type == EventType::DirectorySyncFailed {
-                event.data.insert("runSummary".to_owned(), summary.clone());
-                event
-                    .data
-                    .insert("runHistory".to_owned(), run_history.as_str().into());
-            }
-        }
-        decision
+    fn fail(&mut self, failure: Failure, events: Vec<Event>) -> Decision {
+        self.fail_with_runs(failure, events, None)
     }
 
-    fn fail(&mut self, failure: Failure, mut events: Vec<Event>) -> Decision {
+    /// [`Self::fail`], with the run summary on the event of a run-result failure.
+    fn fail_with_runs(
+        &mut self,
+        failure: Failure,
+        mut events: Vec<Event>,
+        runs: Option<(Vec<ConnectorSummary>, RunHistoryStatus)>,
+    ) -> Decision {
         let elapsed = self.elapsed_ms();
-        let mut event = Event::new(EventType::DirectorySyncFailed, failure.message.clone())
-            .with("class", failure.class.to_string())
-            .with("errorId", failure.class.error_id())
-            .with("category", failure.class.error_category())
-            .with("transient", failure.class.is_transient())
-            .with("lastState", self.last_state().as_str())
-            .with("attempts", self.attempts)
-            .with("elapsedMs", elapsed)
-            .with("elapsedSeconds", elapsed / 1000);
-        if let Some(r) = &failure.remote_message {
-            event = event.with("remoteMessage", r.as_str());
-        }
-        if let Some(p) = self.config.policy_type {
-            event = event.with("policyType", p.as_str());
-        }
-        events.push(event);
+        let event = WaitEvent::Failed {
+            failure: failure.clone(),
+            last_state: self.last_state(),
+            attempts: self.attempts,
+            elapsed_ms: elapsed,
+            runs,
+        };
+        events.push(self.render(event));
         let outcome = FailOutcome {
             failure,
             last_state: self.last_state(),
@@ -1053,32 +971,18 @@ impl WaitMachine {
         })
     }
 
-    fn fail_timeout(&mut self, events: Vec<Event>, context: &str) -> Decision {
-        let mut message = format!(
-            "The wait reached its Timeout of {} seconds (TimeoutSeconds) before {context}; {}.",
-            self.config.timeout_seconds,
-            self.last_state_text()
-        );
-        if let Some(f) = &self.last_failure {
-            message.push_str(&format!(
-                " The last attempt to read the state failed: {}",
-                sentence(&f.message)
-            ));
-        }
+    fn fail_timeout(&mut self, events: Vec<Event>, before: TimeoutBefore) -> Decision {
+        let message = self.say(Text::Timeout {
+            timeout_seconds: self.config.timeout_seconds,
+            before,
+            last_state: self.last_state,
+            last_failure: self.last_failure.as_ref().map(|f| f.message.as_str()),
+        });
         self.fail(Failure::new(FailureClass::Timeout, message), events)
     }
 
     fn fail_suspended(&mut self, events: Vec<Event>, triggered: bool) -> Decision {
-        let when = if triggered {
-            "while the step waited for the triggered cycle"
-        } else {
-            "so the step did not trigger a cycle"
-        };
-        let message = format!(
-            "The Entra Connect sync scheduler is suspended (SchedulerSuspended is True), {when}. \
-             The scheduler is suspended while the configuration wizard is open or an upgrade runs; \
-             close the wizard or let the upgrade finish, then run the step again."
-        );
+        let message = self.say(Text::SchedulerSuspended { triggered });
         self.fail(
             Failure::new(FailureClass::SchedulerSuspended, message),
             events,
@@ -1087,131 +991,77 @@ impl WaitMachine {
 
     // ----- events ------------------------------------------------------------------------
 
-    fn triggered_event(&self, result: &TriggerResult) -> Event {
-        let mut e = Event::new(
-            EventType::DirectorySyncTriggered,
-            format!(
-                "The server accepted the trigger for a {}.",
-                self.cycle_name()
+    /// Renders a sentence for this run (see [`super::render`]).
+    fn say(&self, text: Text) -> String {
+        text.render(self.config.policy_type)
+    }
+
+    /// The warning for a run that did not end `success`.
+    fn run_warning(&self, run: &RunProfileResult) -> Warning {
+        let (code, meaning) = match run.outcome() {
+            RunOutcome::CompletedWithWarnings => (
+                WarningCode::RunCompletedWithWarnings,
+                RunMeaning::CompletedWithWarnings,
             ),
-        )
-        .with("triggerAttempt", self.trigger_attempts)
-        .with("wait", self.config.wait);
-        if let Some(m) = &result.message {
-            e = e.with("providerMessage", m.as_str());
+            RunOutcome::CompletedWithErrors => (
+                WarningCode::RunCompletedWithErrors,
+                RunMeaning::CompletedWithErrors,
+            ),
+            RunOutcome::Stopped => (WarningCode::RunStopped, RunMeaning::Stopped),
+            RunOutcome::NotStarted => (WarningCode::RunNotStarted, RunMeaning::NotStarted),
+            _ => (WarningCode::RunResultUnknown, RunMeaning::Unknown),
+        };
+        Warning {
+            code,
+            message: self.say(Text::RunWarning { run, meaning }),
         }
-        if let Some(p) = self.config.policy_type {
-            e = e.with("policyType", p.as_str());
-        }
-        e
+    }
+
+    /// Renders a typed event for this run (see [`super::render`]).
+    fn render(&self, event: WaitEvent) -> Event {
+        event.render(self.config.policy_type)
+    }
+
+    fn triggered_event(&self, result: &TriggerReport) -> Event {
+        self.render(WaitEvent::Triggered {
+            trigger_attempt: self.trigger_attempts,
+            wait: self.config.wait,
+            provider_message: result.message.clone(),
+        })
     }
 
     fn waiting_event(&self, running_cycle: bool) -> Event {
-        let cycle = self.cycle_name();
         let c = &self.config;
-        let message = if running_cycle {
-            format!(
-                "A sync cycle is already running on the server; waiting up to {} seconds for it \
-                 to finish and for the {cycle} that is then triggered, polling every {} seconds.",
-                c.timeout_seconds, c.poll_interval_seconds
-            )
-        } else {
-            format!(
-                "Waiting up to {} seconds for the {cycle} to finish, polling every {} seconds.",
-                c.timeout_seconds, c.poll_interval_seconds
-            )
-        };
-        let mut e = Event::new(EventType::DirectorySyncWaiting, message)
-            .with(
-                "reason",
-                if running_cycle {
-                    "RunningCycle"
-                } else {
-                    "TriggeredCycle"
-                },
-            )
-            .with("timeoutSeconds", c.timeout_seconds)
-            .with("pollIntervalSeconds", c.poll_interval_seconds)
-            .with("startGraceSeconds", c.start_grace_seconds);
-        if let Some(p) = c.policy_type {
-            e = e.with("policyType", p.as_str());
-        }
-        e
+        self.render(WaitEvent::Waiting {
+            running_cycle,
+            timeout_seconds: c.timeout_seconds,
+            poll_interval_seconds: c.poll_interval_seconds,
+            start_grace_seconds: c.start_grace_seconds,
+        })
     }
 
     fn poll_event(&self, obs: Option<&Observation>, failure: Option<&Failure>) -> Event {
-        let attempt = self.attempts;
-        let elapsed = self.elapsed_ms();
-        let state = obs.map_or(CycleState::Unknown, |o| o.state);
-        let message = match failure {
-            Some(f) => format!(
-                "Poll {attempt} could not read the sync cycle state: {}",
-                sentence(&f.message)
-            ),
-            None => format!(
-                "Poll {attempt} found the sync cycle state {}.",
-                state.as_str()
-            ),
+        let read = match (failure, obs) {
+            (Some(f), _) => PollRead::Failed {
+                class: f.class,
+                message: f.message.clone(),
+            },
+            (None, o) => PollRead::State {
+                state: o.map_or(SyncState::Unknown, |o| o.state),
+                staging_mode: o.and_then(|o| o.staging_mode),
+            },
         };
-        let phase = if self.phase == Phase::WaitingForRunningCycle {
-            "waitingForRunningCycle"
-        } else {
-            "waitingForCycle"
-        };
-        let mut e = Event::new(EventType::DirectorySyncPoll, message)
-            .with("attempt", attempt)
-            .with("state", state.as_str())
-            .with("inProgress", state == CycleState::InProgress)
-            .with("elapsedMs", elapsed)
-            .with("elapsedSeconds", elapsed / 1000)
-            .with("startObserved", self.start_observed())
-            .with("phase", phase)
-            .with("failed", failure.is_some());
-        if let Some(f) = failure {
-            e = e.with("failureClass", f.class.to_string());
-        }
-        if let Some(s) = obs.and_then(|o| o.staging_mode) {
-            e = e.with("stagingMode", s);
-        }
-        if let Some(p) = self.config.policy_type {
-            e = e.with("policyType", p.as_str());
-        }
-        e
-    }
-}
-
-/// The summary as event data: one object per connector.
-fn summary_json(summary: &[ConnectorSummary]) -> Value {
-    Value::Array(summary.iter().map(ConnectorSummary::to_json).collect())
-}
-
-/// The warning for a run that did not end `success`.
-fn run_warning(run: &RunProfileResult) -> Warning {
-    let (code, meaning) = match run.outcome() {
-        RunOutcome::CompletedWithWarnings => (
-            WarningCode::RunCompletedWithWarnings,
-            "the run completed with warnings",
-        ),
-        RunOutcome::CompletedWithErrors => (
-            WarningCode::RunCompletedWithErrors,
-            "the run completed, but some objects failed",
-        ),
-        RunOutcome::Stopped => (
-            WarningCode::RunStopped,
-            "the run stopped before it completed",
-        ),
-        RunOutcome::NotStarted => (
-            WarningCode::RunNotStarted,
-            "the run could not start (no connection to the connected directory)",
-        ),
-        _ => (
-            WarningCode::RunResultUnknown,
-            "the run ended with a result this step does not know",
-        ),
-    };
-    Warning {
-        code,
-        message: format!("Run {}: {meaning}.", describe_run(run)),
+        self.render(WaitEvent::Poll {
+            attempt: self.attempts,
+            elapsed_ms: self.elapsed_ms(),
+            start_observed: self.start_observed(),
+            phase: if self.phase == Phase::WaitingForRunningCycle {
+                PollPhase::RunningCycle
+            } else {
+                PollPhase::Cycle
+            },
+            read,
+        })
     }
 }
 

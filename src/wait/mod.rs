@@ -198,11 +198,12 @@ mod decision;
 mod events;
 mod input;
 mod json;
-mod lenient;
 mod machine;
 mod observation;
+mod render;
 mod server_time;
 
+pub use crate::adsync::SyncState;
 pub use config::{
     PolicyType, WaitConfig, DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_START_GRACE_SECONDS,
     DEFAULT_TIMEOUT_SECONDS, MAX_POLL_INTERVAL_SECONDS, MAX_TIMEOUT_SECONDS,
@@ -212,9 +213,9 @@ pub use decision::{
     WaitOutcome, Warning, WarningCode,
 };
 pub use events::{Event, EventType};
-pub use input::{failure_from_json, Input, RunsRead, TriggerResult};
+pub use input::{failure_from_json, Input, RunsRead, TriggerReport};
 pub use machine::{
     WaitMachine, CONFIRM_DELAY_MS, MAX_CONSECUTIVE_POLL_FAILURES, MAX_RUN_HISTORY_EVIDENCE_READS,
 };
-pub use observation::{CycleState, Observation, ServerMarks};
+pub use observation::{Observation, ServerMarks};
 pub use server_time::{parse_server_time, parse_server_time_text, ServerTime};

@@ -1,42 +1,9 @@
 //! One observed state of the server (`GetSyncCycleState`'s answer), read leniently.
 
-use super::lenient;
 use super::server_time::{parse_server_time, ServerTime};
+use crate::adsync::values as lenient;
+use crate::adsync::SyncState;
 use serde_json::{Map, Value};
-
-/// The cycle state as the provider reported it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CycleState {
-    Idle,
-    InProgress,
-    /// The provider could not tell, said something unrecognised, or contradicted itself.
-    Unknown,
-}
-
-impl CycleState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CycleState::Idle => "Idle",
-            CycleState::InProgress => "InProgress",
-            CycleState::Unknown => "Unknown",
-        }
-    }
-
-    /// `Idle`, `InProgress` (also `In Progress`, `in_progress`), `Unknown`, in any casing;
-    /// anything else is `Unknown`.
-    pub fn parse(text: &str) -> CycleState {
-        let squashed: String = text
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '_' | '-'))
-            .collect::<String>()
-            .to_ascii_lowercase();
-        match squashed.as_str() {
-            "idle" => CycleState::Idle,
-            "inprogress" => CycleState::InProgress,
-            _ => CycleState::Unknown,
-        }
-    }
-}
 
 /// Server-side values that move when cycles run. Compared only with each other.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,7 +19,7 @@ pub struct ServerMarks {
 /// One state read from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
-    pub state: CycleState,
+    pub state: SyncState,
     pub marks: ServerMarks,
     /// `StagingModeEnabled`: a cycle runs but exports nothing.
     pub staging_mode: Option<bool>,
@@ -63,7 +30,7 @@ pub struct Observation {
 impl Observation {
     /// An observation with the given state and nothing else (what a pure-PowerShell provider
     /// gives).
-    pub fn new(state: CycleState) -> Observation {
+    pub fn new(state: SyncState) -> Observation {
         Observation {
             state,
             marks: ServerMarks::default(),
@@ -120,24 +87,24 @@ impl Observation {
 
         let in_progress = lenient::get(object, "InProgress")
             .or_else(|| detail("SyncCycleInProgress"))
-            .and_then(lenient::as_bool);
+            .and_then(lenient::boolean);
         let named = lenient::get(object, "State")
-            .and_then(lenient::as_text)
-            .map(|s| CycleState::parse(&s));
+            .and_then(lenient::text)
+            .map(|s| SyncState::parse(&s));
         let state = match (named, in_progress) {
-            (Some(CycleState::Idle), Some(true)) | (Some(CycleState::InProgress), Some(false)) => {
-                CycleState::Unknown
+            (Some(SyncState::Idle), Some(true)) | (Some(SyncState::InProgress), Some(false)) => {
+                SyncState::Unknown
             }
             (Some(s), _) => s,
-            (None, Some(true)) => CycleState::InProgress,
-            (None, Some(false)) => CycleState::Idle,
-            (None, None) => CycleState::Unknown,
+            (None, Some(true)) => SyncState::InProgress,
+            (None, Some(false)) => SyncState::Idle,
+            (None, None) => SyncState::Unknown,
         };
 
         let marks = ServerMarks {
             next_cycle_start: detail("NextSyncCycleStartTimeInUTC").and_then(parse_server_time),
             last_run_history_id: detail("LastRunHistoryId")
-                .and_then(lenient::as_text)
+                .and_then(lenient::text)
                 .map(|s| s.trim().to_ascii_lowercase())
                 .filter(|s| !s.is_empty()),
             last_run_end: detail("LastRunEndUtc").and_then(parse_server_time),
@@ -145,8 +112,8 @@ impl Observation {
         Ok(Observation {
             state,
             marks,
-            staging_mode: detail("StagingModeEnabled").and_then(lenient::as_bool),
-            scheduler_suspended: detail("SchedulerSuspended").and_then(lenient::as_bool),
+            staging_mode: detail("StagingModeEnabled").and_then(lenient::boolean),
+            scheduler_suspended: detail("SchedulerSuspended").and_then(lenient::boolean),
         })
     }
 }
@@ -162,36 +129,33 @@ mod tests {
 
     #[test]
     fn state_names_in_any_casing() {
-        assert_eq!(CycleState::parse("IDLE"), CycleState::Idle);
-        assert_eq!(CycleState::parse("inprogress"), CycleState::InProgress);
-        assert_eq!(CycleState::parse("In Progress"), CycleState::InProgress);
-        assert_eq!(CycleState::parse("Busy"), CycleState::Unknown);
-        assert_eq!(CycleState::parse(""), CycleState::Unknown);
+        assert_eq!(SyncState::parse("IDLE"), SyncState::Idle);
+        assert_eq!(SyncState::parse("inprogress"), SyncState::InProgress);
+        assert_eq!(SyncState::parse("In Progress"), SyncState::InProgress);
+        assert_eq!(SyncState::parse("Busy"), SyncState::Unknown);
+        assert_eq!(SyncState::parse(""), SyncState::Unknown);
     }
 
     #[test]
     fn state_and_flag_combine() {
-        assert_eq!(obs(json!({"State":"Idle"})).state, CycleState::Idle);
-        assert_eq!(
-            obs(json!({"InProgress":true})).state,
-            CycleState::InProgress
-        );
-        assert_eq!(obs(json!({"inprogress":"False"})).state, CycleState::Idle);
+        assert_eq!(obs(json!({"State":"Idle"})).state, SyncState::Idle);
+        assert_eq!(obs(json!({"InProgress":true})).state, SyncState::InProgress);
+        assert_eq!(obs(json!({"inprogress":"False"})).state, SyncState::Idle);
         assert_eq!(
             obs(json!({"InProgress":true,"State":"Idle"})).state,
-            CycleState::Unknown
+            SyncState::Unknown
         );
         assert_eq!(
             obs(json!({"InProgress":true,"State":"Unknown"})).state,
-            CycleState::Unknown
+            SyncState::Unknown
         );
         assert_eq!(
             obs(json!({"InProgress":false,"State":"Weird"})).state,
-            CycleState::Unknown
+            SyncState::Unknown
         );
-        assert_eq!(obs(json!({})).state, CycleState::Unknown);
+        assert_eq!(obs(json!({})).state, SyncState::Unknown);
         let from_details = obs(json!({"Details":{"SyncCycleInProgress":"True"}}));
-        assert_eq!(from_details.state, CycleState::InProgress);
+        assert_eq!(from_details.state, SyncState::InProgress);
     }
 
     #[test]
@@ -216,10 +180,10 @@ mod tests {
     #[test]
     fn missing_or_odd_details_are_ignored() {
         let o = obs(json!({"State":"Idle","Details":null}));
-        assert_eq!(o, Observation::new(CycleState::Idle));
+        assert_eq!(o, Observation::new(SyncState::Idle));
         let o = obs(json!({"State":"Idle","Details":"text",
                            "NextSyncCycleStartTimeInUTC":"not a date"}));
-        assert_eq!(o, Observation::new(CycleState::Idle));
+        assert_eq!(o, Observation::new(SyncState::Idle));
         assert!(Observation::from_json(&json!("Idle")).is_err());
         assert!(Observation::from_json(&json!(null)).is_err());
     }
