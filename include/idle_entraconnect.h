@@ -367,6 +367,17 @@ idle_ec_status idle_ec_wait_handle(idle_ec_wait *wait,
                                    const char *input_json,
                                    char **out_decision_json);
 
+// The canonical policy type of the machine's configuration, `"Delta"` or `"Initial"`, as the
+// machine validated it (any casing and surrounding whitespace were accepted); NULL when the
+// configuration gave none or `wait` is NULL. Callers pass this spelling on to the provider, so
+// that the policy type the machine reports and the one triggered are the same.
+//
+// The string is static: never free it. Thread-safe for a machine not being fed at the time.
+//
+// # Safety
+// `wait` must be NULL or a live machine from [`idle_ec_wait_new`].
+const char *idle_ec_wait_policy_type(const idle_ec_wait *wait);
+
 // Frees a wait machine. NULL is accepted and ignored. The machine must not be used afterwards.
 //
 // # Safety

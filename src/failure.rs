@@ -89,17 +89,57 @@ impl FailureClass {
         }
     }
 
-    /// Whether retrying the same operation later may succeed without anyone changing anything.
-    /// IdLE's engine reads this through `Exception.Data['Idle.IsTransient']`.
-    pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            FailureClass::CycleBusy
-                | FailureClass::RemoteExecutionFailed
-                | FailureClass::Timeout
-                | FailureClass::SchedulerSuspended
-        )
+    /// How a failure of this class may be retried: the one rule behind both
+    /// [`FailureClass::is_transient`] (the step, retried later by the engine) and
+    /// [`FailureClass::retries_read`] (one more read within a running wait). See [`Retry`].
+    pub fn retry(self) -> Retry {
+        match self {
+            FailureClass::RemoteExecutionFailed
+            | FailureClass::CycleBusy
+            | FailureClass::Timeout => Retry::Always,
+            FailureClass::SchedulerSuspended => Retry::StepLater,
+            FailureClass::UnexpectedResponse => Retry::ReadAgain,
+            FailureClass::InvalidInput
+            | FailureClass::PermissionDenied
+            | FailureClass::AdSyncUnavailable
+            | FailureClass::Cancelled
+            | FailureClass::Internal
+            | FailureClass::RunErrors
+            | FailureClass::RunStopped => Retry::Never,
+        }
     }
+
+    /// Whether retrying the same operation later may succeed without anyone changing anything.
+    /// IdLE's engine reads this through `Exception.Data['Idle.IsTransient']`. From [`Self::retry`].
+    pub fn is_transient(self) -> bool {
+        matches!(self.retry(), Retry::Always | Retry::StepLater)
+    }
+
+    /// Whether the wait machine reads the state once more (within its deadline) after a read
+    /// failed with this class, or skips a failed baseline read. From [`Self::retry`].
+    pub fn retries_read(self) -> bool {
+        matches!(self.retry(), Retry::Always | Retry::ReadAgain)
+    }
+}
+
+/// The one transience rule. Two questions are asked of a failure: may the engine run the whole
+/// step again later (`transient`, in the ErrorRecord and the `DirectorySyncFailed` event), and
+/// may a running wait read the state once more. Both are answered from this one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// The cause is outside the caller's input and passes by itself (a transport hiccup, a busy
+    /// server, a wait that ran out of time): retry the read now, and the step later.
+    Always,
+    /// A state of the server that outlasts any wait (a suspended scheduler: an upgrade or an
+    /// open wizard). No cycle runs or ends while it lasts, so the wait stops at once; the step
+    /// may succeed later, when the wizard is closed.
+    StepLater,
+    /// One answer outside the contract (garbled, empty, two objects). The next read is an
+    /// independent answer, so a wait reads again; the same step run again later gets the same
+    /// server and the same provider, so it is not transient.
+    ReadAgain,
+    /// The caller's input, rights, installation or this library must change first.
+    Never,
 }
 
 impl fmt::Display for FailureClass {
@@ -180,6 +220,25 @@ mod tests {
         );
         assert!(!FailureClass::RunErrors.is_transient());
         assert!(!FailureClass::RunStopped.is_transient());
+    }
+
+    #[test]
+    fn one_transience_rule_answers_both_questions() {
+        for class in FailureClass::ALL {
+            let (step, read) = match class.retry() {
+                Retry::Always => (true, true),
+                Retry::StepLater => (true, false),
+                Retry::ReadAgain => (false, true),
+                Retry::Never => (false, false),
+            };
+            assert_eq!(class.is_transient(), step, "{class}");
+            assert_eq!(class.retries_read(), read, "{class}");
+        }
+        // The two classes the rules once disagreed on, decided here.
+        assert!(FailureClass::UnexpectedResponse.retries_read());
+        assert!(!FailureClass::UnexpectedResponse.is_transient());
+        assert!(FailureClass::SchedulerSuspended.is_transient());
+        assert!(!FailureClass::SchedulerSuspended.retries_read());
     }
 
     #[test]

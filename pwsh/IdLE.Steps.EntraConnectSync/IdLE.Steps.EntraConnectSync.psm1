@@ -394,8 +394,8 @@ function Invoke-IdleStepTriggerDirectorySync {
             message = "$($script:StepType) '$stepTitle': the host could not provide the AuthSession '$([IdLE.EntraConnect.Interop.SafeText]::Echo($with['AuthSessionName']))': $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($sessionOptions)))"
         }
     }
-    # Validated by the machine above: pass the canonical spelling on to any provider.
-    $policyType = if (([string] $with['PolicyType']).Trim() -ieq 'Initial') { 'Initial' } else { 'Delta' }
+    # The canonical spelling the core validated, passed on to any provider as it is.
+    $policyType = $machine.PolicyType
     # With.ComputerName (validated by the machine above) selects the next contract's call shape.
     $serverArguments = if ($with.ContainsKey('ComputerName') -and $null -ne $with['ComputerName']) { @(([string] $with['ComputerName']).Trim()) } else { @() }
     $finished = $false

@@ -74,15 +74,9 @@ impl Phase {
 }
 
 /// Poll failures of these classes are retried within the timeout; every other class ends the
-/// run at once.
+/// run at once. The rule is the failure class's own ([`FailureClass::retries_read`]).
 fn retryable(class: FailureClass) -> bool {
-    matches!(
-        class,
-        FailureClass::RemoteExecutionFailed
-            | FailureClass::UnexpectedResponse
-            | FailureClass::CycleBusy
-            | FailureClass::Timeout
-    )
+    class.retries_read()
 }
 
 /// `text` ending in a full stop (or other sentence end).
