@@ -400,6 +400,8 @@ function Invoke-IdleStepTriggerDirectorySync {
     $serverArguments = if ($with.ContainsKey('ComputerName') -and $null -ne $with['ComputerName']) { @(([string] $with['ComputerName']).Trim()) } else { @() }
     $finished = $false
     $lastClassified = $null
+    $progressStatus = $null
+    $progressAt = [uint64] 0
     try {
         $decision = $machine.Next(@{ kind = 'start' })
         while ($true) {
@@ -446,15 +448,20 @@ function Invoke-IdleStepTriggerDirectorySync {
             }
 
             # Sleep as told, in short slices so that stopping the pipeline ends the wait promptly.
-            $deadline = [IdLE.EntraConnect.Interop.WaitMachine]::NowMs + [uint64] $decision.afterMs
+            # Progress (the machine's phase and the elapsed time, no percentage) is written when
+            # the phase changes and at most about once a second in between.
+            $decidedAt = [IdLE.EntraConnect.Interop.WaitMachine]::NowMs
+            $deadline = $decidedAt + [uint64] $decision.afterMs
             while ($true) {
                 if ($PSCmdlet.Stopping) { throw [System.Management.Automation.PipelineStoppedException]::new() }
                 $now = [IdLE.EntraConnect.Interop.WaitMachine]::NowMs
                 if ($now -ge $deadline) { break }
-                if ($null -ne $decision.progress) {
-                    $progress = [System.Management.Automation.ProgressRecord]::new($script:ProgressActivityId, "Entra Connect $policyType sync", [string] $decision.progress.status)
-                    $progress.PercentComplete = [int] $decision.progress.percent
-                    $progress.SecondsRemaining = [int] $decision.progress.secondsRemaining
+                if ($null -ne $decision.progress -and ($decision.progress.status -cne $progressStatus -or $now -ge $progressAt + 1000)) {
+                    $progressStatus = [string] $decision.progress.status
+                    $progressAt = $now
+                    $elapsed = [timespan]::FromSeconds([System.Math]::Floor(([double] $decision.progress.elapsedMs + ($now - $decidedAt)) / 1000))
+                    $progress = [System.Management.Automation.ProgressRecord]::new($script:ProgressActivityId, "Entra Connect $policyType sync", $progressStatus)
+                    $progress.CurrentOperation = "Elapsed $elapsed"
                     $PSCmdlet.WriteProgress($progress)
                 }
                 [System.Threading.Thread]::Sleep([int] [System.Math]::Min(200, $deadline - $now))

@@ -89,7 +89,7 @@
 //!  "since": {"RunHistoryId": "...", "StartDate": "...Z"} | null, "events": [...]}
 //! {"action": "trigger", "afterMs": 0, "attempt": 1, "events": [...]}
 //! {"action": "poll", "afterMs": 10000, "attempt": 3, "reason": "poll",
-//!  "progress": {"percent": 5, "status": "Waiting for the Delta sync cycle to finish; the last state was InProgress.", "secondsRemaining": 570},
+//!  "progress": {"status": "Waiting for the Delta sync cycle to finish; the last state was InProgress.", "elapsedMs": 31000, "secondsRemaining": 570},
 //!  "events": [...]}
 //! {"action": "done", "result": {"started": true, "waited": true, "startObserved": true,
 //!   "evidence": "InProgressObserved", "attempts": 9, "triggerAttempts": 1, "elapsedMs": 92000,

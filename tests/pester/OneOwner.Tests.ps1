@@ -47,3 +47,38 @@ Describe 'The canonical policy type comes from the core' {
         $result.Data.policyType | Should -BeExactly $Expected
     }
 }
+
+Describe 'Progress tells the truth' {
+    It 'writes the phase and the elapsed time, no percentage, at most about one record a second or per change of phase' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param([string] $Helpers)
+                    Import-Module -Name 'IdLE.Steps.EntraConnectSync' -ErrorAction Stop
+                    . $Helpers
+                    $context = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle', 'InProgress', 'InProgress', 'InProgress', 'Idle' }
+                    $step = @{ Name = 'Sync'; Type = 'IdLE.Step.TriggerDirectorySync'; With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 30 } }
+                    Invoke-IdleStepTriggerDirectorySync -Context $context -Step $step
+                }).AddArgument("$PSScriptRoot/StepHelpers.ps1")
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $output = @($ps.Invoke())
+            $clock.Stop()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $output[-1].Status | Should -Be 'Completed'
+            $records = @($ps.Streams.Progress | Where-Object RecordType -EQ 'Processing')
+            $records.Count | Should -BeGreaterThan 0
+            foreach ($record in $records) {
+                $record.PercentComplete | Should -Be -1
+                $record.StatusDescription | Should -Match '\.$'
+                $record.CurrentOperation | Should -Match '^Elapsed \d\d:\d\d:\d\d$'
+            }
+            $phases = @($records | ForEach-Object StatusDescription | Select-Object -Unique).Count
+            # One record per change of phase, plus at most one for every second waited.
+            $records.Count | Should -BeLessOrEqual ($phases + [System.Math]::Ceiling($clock.Elapsed.TotalSeconds))
+            @($ps.Streams.Progress | Where-Object RecordType -EQ 'Completed').Count | Should -Be 1
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+}
