@@ -199,6 +199,20 @@ idle_ec_status idle_ec_classify_errors(const char *errors_json,
 // `name` must be NULL or a NUL-terminated string; `out_json` NULL or valid for one pointer write.
 idle_ec_status idle_ec_computer_name_check(const char *name, char **out_json);
 
+// Writes the failure-class table: a JSON array with one object per class,
+// `{"class","errorId","category","transient","retriesRead"}` (`category` is the name of a
+// `System.Management.Automation.ErrorCategory` member; `transient` is what an ErrorRecord
+// carries as `Exception.Data['Idle.IsTransient']`; `retriesRead` whether a wait reads again
+// after a read failed with the class). The interop layer builds every ErrorRecord from it.
+//
+// On `IDLE_EC_STATUS_OK`, `*out_json` receives the table; on another status a failure JSON.
+// Free it with [`idle_ec_string_free`](super::strings::idle_ec_string_free). `out_json` may
+// not be NULL. Thread-safe.
+//
+// # Safety
+// `out_json` must be NULL or valid for one pointer write.
+idle_ec_status idle_ec_failure_classes(char **out_json);
+
 // Creates a provider.
 //
 // `options_json` may be NULL (defaults) or a JSON object: `{"maxAnswerBytes": <bytes>}` caps one

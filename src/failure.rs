@@ -1,6 +1,12 @@
-//! Failure classes. Every way an operation can fail ends in exactly one of these; the PowerShell
-//! side maps the class to an `ErrorRecord` with the stable `ErrorId` and `ErrorCategory` given
-//! here, so hosts can branch on them without parsing messages.
+//! Failure classes. Every way the product can fail ends in exactly one of these — the core's
+//! own failures, the ones the interop layer detects (a disposed object, an invalid session, a
+//! library that cannot load) and the host's (a session the broker could not provide, a step
+//! pack conflict) — and each class has its stable `ErrorId`, `ErrorCategory` and transience
+//! here, and only here. The C# interop layer reads this table once through
+//! `idle_ec_failure_classes` and builds every ErrorRecord from it; the PowerShell modules name
+//! a class, never an ErrorId. The one exception is `NativeLibraryUnavailable`, raised when the
+//! library cannot load and so cannot be asked: C# keeps that one row as a constant, and a test
+//! compares it with this table.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -34,11 +40,29 @@ pub enum FailureClass {
     /// The cycle ran, but run profiles did not complete (`stopped-*`, `no-start-*`), and the
     /// workflow asked to fail on them (`FailOnRunErrors`).
     RunStopped,
+    /// The AuthSession handed to the provider is not a session (no usable `InvokeCommand`, a
+    /// wrong type, options that are not data).
+    AuthSessionInvalid,
+    /// The host's AuthSessionBroker could not provide the session the step names (an unknown
+    /// name, a refused request). A configuration error of the host, so not transient: a broker
+    /// that fails for a passing reason says so by throwing again the next time, and IdLE's own
+    /// retry policy is the host's to set.
+    AuthSessionUnavailable,
+    /// The native library could not be loaded (missing, wrong architecture, mixed releases).
+    NativeLibraryUnavailable,
+    /// A provider was used after it was disposed.
+    ProviderDisposed,
+    /// A wait machine was used after it was disposed.
+    WaitMachineDisposed,
+    /// The provider was called again from inside its own session callback.
+    ReentrantCall,
+    /// IdLE's own DirectorySync step pack is loaded beside this one (same step type).
+    StepPackConflict,
 }
 
 impl FailureClass {
     /// Every class, for tests and documentation tables.
-    pub const ALL: [FailureClass; 12] = [
+    pub const ALL: [FailureClass; 19] = [
         FailureClass::InvalidInput,
         FailureClass::PermissionDenied,
         FailureClass::CycleBusy,
@@ -51,6 +75,13 @@ impl FailureClass {
         FailureClass::Internal,
         FailureClass::RunErrors,
         FailureClass::RunStopped,
+        FailureClass::AuthSessionInvalid,
+        FailureClass::AuthSessionUnavailable,
+        FailureClass::NativeLibraryUnavailable,
+        FailureClass::ProviderDisposed,
+        FailureClass::WaitMachineDisposed,
+        FailureClass::ReentrantCall,
+        FailureClass::StepPackConflict,
     ];
 
     /// The stable `ErrorId` of the `ErrorRecord` raised for this class.
@@ -68,6 +99,13 @@ impl FailureClass {
             FailureClass::Internal => "IdLE.DirectorySync.InternalError",
             FailureClass::RunErrors => "IdLE.DirectorySync.RunErrors",
             FailureClass::RunStopped => "IdLE.DirectorySync.RunStopped",
+            FailureClass::AuthSessionInvalid => "IdLE.DirectorySync.AuthSessionInvalid",
+            FailureClass::AuthSessionUnavailable => "IdLE.DirectorySync.AuthSessionUnavailable",
+            FailureClass::NativeLibraryUnavailable => "IdLE.DirectorySync.NativeLibraryUnavailable",
+            FailureClass::ProviderDisposed => "IdLE.DirectorySync.ProviderDisposed",
+            FailureClass::WaitMachineDisposed => "IdLE.DirectorySync.WaitMachineDisposed",
+            FailureClass::ReentrantCall => "IdLE.DirectorySync.ReentrantCall",
+            FailureClass::StepPackConflict => "IdLE.DirectorySync.StepPackConflict",
         }
     }
 
@@ -86,6 +124,13 @@ impl FailureClass {
             FailureClass::Internal => "NotSpecified",
             FailureClass::RunErrors => "InvalidResult",
             FailureClass::RunStopped => "OperationStopped",
+            FailureClass::AuthSessionInvalid => "InvalidArgument",
+            FailureClass::AuthSessionUnavailable => "ResourceUnavailable",
+            FailureClass::NativeLibraryUnavailable => "ResourceUnavailable",
+            FailureClass::ProviderDisposed => "InvalidOperation",
+            FailureClass::WaitMachineDisposed => "InvalidOperation",
+            FailureClass::ReentrantCall => "InvalidOperation",
+            FailureClass::StepPackConflict => "ResourceExists",
         }
     }
 
@@ -105,7 +150,14 @@ impl FailureClass {
             | FailureClass::Cancelled
             | FailureClass::Internal
             | FailureClass::RunErrors
-            | FailureClass::RunStopped => Retry::Never,
+            | FailureClass::RunStopped
+            | FailureClass::AuthSessionInvalid
+            | FailureClass::AuthSessionUnavailable
+            | FailureClass::NativeLibraryUnavailable
+            | FailureClass::ProviderDisposed
+            | FailureClass::WaitMachineDisposed
+            | FailureClass::ReentrantCall
+            | FailureClass::StepPackConflict => Retry::Never,
         }
     }
 
@@ -140,6 +192,25 @@ pub enum Retry {
     ReadAgain,
     /// The caller's input, rights, installation or this library must change first.
     Never,
+}
+
+/// The whole table, one JSON object per class (`class`, `errorId`, `category`, `transient`,
+/// `retriesRead`): what `idle_ec_failure_classes` hands to the interop layer.
+pub fn classes_json() -> serde_json::Value {
+    serde_json::Value::Array(
+        FailureClass::ALL
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "class": c,
+                    "errorId": c.error_id(),
+                    "category": c.error_category(),
+                    "transient": c.is_transient(),
+                    "retriesRead": c.retries_read(),
+                })
+            })
+            .collect(),
+    )
 }
 
 impl fmt::Display for FailureClass {
@@ -239,6 +310,21 @@ mod tests {
         assert!(!FailureClass::UnexpectedResponse.is_transient());
         assert!(FailureClass::SchedulerSuspended.is_transient());
         assert!(!FailureClass::SchedulerSuspended.retries_read());
+    }
+
+    #[test]
+    fn the_table_lists_every_class_once_with_its_rule() {
+        let table = classes_json();
+        let rows = table.as_array().unwrap();
+        assert_eq!(rows.len(), FailureClass::ALL.len());
+        for (row, class) in rows.iter().zip(FailureClass::ALL.iter()) {
+            assert_eq!(row["class"], class.to_string());
+            assert_eq!(row["errorId"], class.error_id());
+            assert_eq!(row["category"], class.error_category());
+            assert_eq!(row["transient"], class.is_transient());
+            assert_eq!(row["retriesRead"], class.retries_read());
+        }
+        assert!(!FailureClass::AuthSessionUnavailable.is_transient());
     }
 
     #[test]

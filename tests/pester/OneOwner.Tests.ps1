@@ -82,3 +82,97 @@ Describe 'Progress tells the truth' {
         }
     }
 }
+
+Describe 'ErrorIds are written in one place' {
+    BeforeAll {
+        $script:Root = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
+        # The one place outside Rust: the row C# must hold for a library that cannot load.
+        $script:Allowed = 'pwsh/src/IdLE.EntraConnect.Interop/FailureClasses.cs'
+        # IdLE's capability names share the prefix; they are no ErrorIds.
+        $script:Capabilities = @('IdLE.DirectorySync.Trigger', 'IdLE.DirectorySync.Status')
+        $script:IdPattern = 'IdLE\.DirectorySync\.[A-Za-z]+'
+
+        function Get-ModuleSource([string] $Pattern) {
+            $pwshRoot = [System.IO.Path]::Combine($script:Root, 'pwsh')
+            @(Get-ChildItem -LiteralPath $pwshRoot -Recurse -File -Filter $Pattern |
+                    Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' } |
+                    ForEach-Object { [System.IO.Path]::GetRelativePath($script:Root, $_.FullName).Replace('\', '/') })
+        }
+
+        function Get-PowerShellIdLiteral([string] $Path) {
+            # ErrorId-shaped text in the code's strings (help and comments are documentation).
+            $tokens = $null; $errors = $null
+            $null = [System.Management.Automation.Language.Parser]::ParseFile([System.IO.Path]::Combine($script:Root, $Path), [ref] $tokens, [ref] $errors)
+            foreach ($token in $tokens) {
+                if ($token -is [System.Management.Automation.Language.StringToken]) {
+                    foreach ($m in [regex]::Matches($token.Text, $script:IdPattern)) {
+                        if ($script:Capabilities -notcontains $m.Value) { "$($Path):$($token.Extent.StartLineNumber): $($m.Value)" }
+                    }
+                }
+            }
+        }
+
+        function Get-CSharpIdLiteral([string] $Path) {
+            # ErrorId-shaped text inside C# string literals, comments (// and ///) dropped.
+            $number = 0
+            foreach ($line in [System.IO.File]::ReadAllLines([System.IO.Path]::Combine($script:Root, $Path))) {
+                $number++
+                $code = [regex]::Replace($line, '^\s*//.*$|\s//.*$', '')
+                foreach ($literal in [regex]::Matches($code, '"(?:[^"\\]|\\.)*"')) {
+                    foreach ($m in [regex]::Matches($literal.Value, $script:IdPattern)) {
+                        if ($script:Capabilities -notcontains $m.Value) { "$($Path):$($number): $($m.Value)" }
+                    }
+                }
+            }
+        }
+    }
+
+    It 'no .psm1 of the modules writes an ErrorId' {
+        $found = @(foreach ($file in Get-ModuleSource '*.psm1') { Get-PowerShellIdLiteral $file })
+        (Get-ModuleSource '*.psm1').Count | Should -BeGreaterOrEqual 2
+        $found | Should -BeNullOrEmpty
+    }
+
+    It 'no C# file writes an ErrorId, except the one row for a library that cannot load' {
+        $files = @(Get-ModuleSource '*.cs')
+        $files | Should -Contain $script:Allowed
+        $found = @(foreach ($file in $files) { if ($file -ne $script:Allowed) { Get-CSharpIdLiteral $file } })
+        $found | Should -BeNullOrEmpty
+        @(Get-CSharpIdLiteral $script:Allowed | ForEach-Object { ($_ -split ': ')[-1] }) | Should -Be @('IdLE.DirectorySync.NativeLibraryUnavailable')
+    }
+
+    It 'the check finds a literal where there is one' {
+        # The checks above cannot pass by reading nothing: the provider's help names ErrorIds in
+        # documentation, and this test's own sources hold them as code.
+        @(Get-PowerShellIdLiteral 'tests/pester/Step.Tests.ps1').Count | Should -BeGreaterThan 0
+        @(Get-CSharpIdLiteral $script:Allowed).Count | Should -Be 1
+    }
+
+    It 'C#''s one row agrees with the core''s table' {
+        $table = [System.Text.Json.JsonDocument]::Parse([IdLE.EntraConnect.Interop.FailureClasses]::TableJson)
+        try {
+            $rows = @($table.RootElement.EnumerateArray() | Where-Object { $_.GetProperty('class').GetString() -eq 'NativeLibraryUnavailable' })
+            $rows.Count | Should -Be 1
+            $row = [IdLE.EntraConnect.Interop.FailureClasses]::NativeLibraryUnavailable
+            $rows[0].GetProperty('errorId').GetString() | Should -BeExactly $row.ErrorId
+            $rows[0].GetProperty('category').GetString() | Should -BeExactly ([string] $row.Category)
+            $rows[0].GetProperty('transient').GetBoolean() | Should -Be $row.Transient
+        }
+        finally {
+            $table.Dispose()
+        }
+    }
+
+    It 'every class C# raises by name has its ErrorId, category and transience from the core (<Class>)' -ForEach @(
+        @{ Class = 'AuthSessionInvalid' }, @{ Class = 'AuthSessionUnavailable' }, @{ Class = 'ProviderDisposed' }, @{ Class = 'WaitMachineDisposed' },
+        @{ Class = 'ReentrantCall' }, @{ Class = 'StepPackConflict' }, @{ Class = 'InvalidInput' }, @{ Class = 'Internal' }
+    ) {
+        $table = [IdLE.EntraConnect.Interop.FailureClasses]::Table
+        $table.ContainsKey($Class) | Should -BeTrue
+        $e = [IdLE.EntraConnect.Interop.DirectorySyncException]::Of($Class, 'A message.')
+        $e.FailureClass | Should -BeExactly $Class
+        $e.ErrorId | Should -BeExactly $table[$Class].ErrorId
+        $e.ErrorRecord.CategoryInfo.Category | Should -Be $table[$Class].Category
+        $e.IsTransient | Should -Be $table[$Class].Transient
+    }
+}

@@ -150,7 +150,7 @@ public sealed unsafe class WaitMachine : IDisposable
     }
 
     private static DirectorySyncException Disposed(Exception? inner) =>
-        DirectorySyncException.Disposed(DirectorySyncException.WaitMachineDisposedErrorId,
+        DirectorySyncException.Disposed("WaitMachineDisposed",
             "The wait machine was used after it was disposed. Create a new WaitMachine for each trigger-and-wait.", inner);
 
     /// <summary>Frees the native machine now.</summary>
