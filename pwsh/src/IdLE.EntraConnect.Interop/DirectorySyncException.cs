@@ -23,9 +23,6 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
     /// <summary>The server's own words, when the failure came from the server.</summary>
     public string? RemoteMessage { get; }
 
-    /// <summary>The failure as the core described it (JSON), for handing back to the wait machine.</summary>
-    public string FailureJson { get; }
-
     /// <inheritdoc />
     public ErrorRecord ErrorRecord { get; }
 
@@ -42,17 +39,26 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
         {
             Data["Idle.IsTransient"] = true;
         }
-        FailureJson = JsonSerializer.Serialize(new
-        {
-            @class = failureClass,
-            errorId,
-            category = category.ToString(),
-            transient,
-            message,
-            remoteMessage,
-        });
+        _category = category;
         ErrorRecord = new ErrorRecord(this, errorId, category, targetObject);
     }
+
+    private readonly ErrorCategory _category;
+    private string? _failureJson;
+
+    /// <summary>
+    /// The failure JSON: the core's own text when the core reported the failure (kept as it
+    /// came, never re-serialised), otherwise written once, when first asked for.
+    /// </summary>
+    public string FailureJson => _failureJson ??= JsonSerializer.Serialize(new
+    {
+        @class = FailureClass,
+        errorId = ErrorId,
+        category = _category.ToString(),
+        transient = IsTransient,
+        message = Message,
+        remoteMessage = RemoteMessage,
+    });
 
     /// <summary>
     /// A failure of <paramref name="failureClass"/>: its ErrorId, ErrorCategory and transience
@@ -81,7 +87,13 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
             string Get(string name) => root.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
             // ErrorId, category and transience follow from the class, in the core's one table.
             string? remote = root.TryGetProperty("remoteMessage", out JsonElement r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            return Of(Get("class"), Get("message"), remote, null, inner);
+            DirectorySyncException e = Of(Get("class"), Get("message"), remote, null, inner);
+            // The core's complete failure JSON is kept as it came (one crossing, no re-serialisation).
+            if (Get("errorId") == e.ErrorId && Get("category") == e._category.ToString())
+            {
+                e._failureJson = json;
+            }
+            return e;
         }
         catch (JsonException)
         {
