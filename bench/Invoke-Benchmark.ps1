@@ -79,6 +79,74 @@ if (-not $p.StartSyncCycle('Delta', $session).Started -or $p.GetSyncCycleState($
 "Command: bash scripts/bench.sh   (figures only; nothing is asserted)"
 ''
 
+# 0. Ours against a pure-PowerShell reference provider on the same session. The reference does
+# what any provider must: call InvokeCommand, check the answer, build the result (written here,
+# for this benchmark). Interleaved rounds (the order alternates), each round a batch of calls of
+# each; the figure is the median over rounds of the mean per call in the batch.
+$reference = [pscustomobject]@{ PSTypeName = 'IdLE.Benchmark.ReferenceProvider' }
+$reference.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', {
+            param([string] $PolicyType, [object] $AuthSession)
+            if ($PolicyType -notin 'Delta', 'Initial') { throw [System.ArgumentException]::new("PolicyType must be 'Delta' or 'Initial'.") }
+            try {
+                $answer = $AuthSession.InvokeCommand('Start-ADSyncSyncCycle', @{ PolicyType = $PolicyType })
+            }
+            catch {
+                throw [System.InvalidOperationException]::new("Start-ADSyncSyncCycle failed: $($_.Exception.Message)", $_.Exception)
+            }
+            $result = if ($null -ne $answer -and $answer.PSObject.Properties['Result']) { [string] $answer.Result } else { $null }
+            if ($result -ne 'Success') { throw [System.InvalidOperationException]::new("Start-ADSyncSyncCycle answered '$result'.") }
+            [pscustomobject]@{ Started = $true; Message = "Result: $result"; Details = @{ Result = $result; PolicyType = $PolicyType } }
+        }))
+$reference.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
+            param([object] $AuthSession)
+            try {
+                $scheduler = $AuthSession.InvokeCommand('Get-ADSyncScheduler', @{})
+            }
+            catch {
+                throw [System.InvalidOperationException]::new("Get-ADSyncScheduler failed: $($_.Exception.Message)", $_.Exception)
+            }
+            if ($null -eq $scheduler -or $null -eq $scheduler.PSObject.Properties['SyncCycleInProgress']) { throw [System.InvalidOperationException]::new('Get-ADSyncScheduler answered without SyncCycleInProgress.') }
+            $inProgress = [bool] $scheduler.SyncCycleInProgress
+            [pscustomobject]@{
+                InProgress = $inProgress
+                State      = if ($inProgress) { 'InProgress' } else { 'Idle' }
+                Details    = @{
+                    NextSyncCycleStartTimeInUTC = $scheduler.NextSyncCycleStartTimeInUTC
+                    StagingModeEnabled          = [bool] $scheduler.StagingModeEnabled
+                    SchedulerSuspended          = [bool] $scheduler.SchedulerSuspended
+                    SyncCycleEnabled            = [bool] $scheduler.SyncCycleEnabled
+                }
+            }
+        }))
+if (-not $reference.StartSyncCycle('Delta', $session).Started -or $reference.GetSyncCycleState($session).State -ne 'Idle') { throw 'The reference provider does not answer as expected on the benchmark session.' }
+
+$rounds = if ($Quick) { 7 } else { 21 }
+$batch = if ($Quick) { 200 } else { 1000 }
+function Measure-Batch([scriptblock] $Call) {
+    $t0 = [System.Diagnostics.Stopwatch]::GetTimestamp()
+    for ($i = 0; $i -lt $batch; $i++) { $null = & $Call }
+    ([System.Diagnostics.Stopwatch]::GetTimestamp() - $t0) * 1e6 / [System.Diagnostics.Stopwatch]::Frequency / $batch
+}
+$pairs = [ordered]@{
+    StartSyncCycle    = @({ $p.StartSyncCycle('Delta', $session) }, { $reference.StartSyncCycle('Delta', $session) }, 1.0)
+    GetSyncCycleState = @({ $p.GetSyncCycleState($session) }, { $reference.GetSyncCycleState($session) }, 0.5)
+}
+"0. Ours against a pure-PowerShell reference provider (same session; median of $rounds interleaved rounds of $($batch.ToString('N0')) calls; microseconds per call)"
+'   {0,-20} {1,10} {2,10} {3,14} {4,8}' -f 'call', 'ours', 'reference', 'ours/reference', 'target'
+foreach ($name in $pairs.Keys) {
+    $ours, $ref, $target = $pairs[$name]
+    for ($i = 0; $i -lt [math]::Max(1, $warmupCalls / $batch); $i++) { $null = Measure-Batch $ours; $null = Measure-Batch $ref }
+    $oursTimes = [System.Collections.Generic.List[double]]::new()
+    $refTimes = [System.Collections.Generic.List[double]]::new()
+    for ($round = 0; $round -lt $rounds; $round++) {
+        if ($round % 2) { $refTimes.Add((Measure-Batch $ref)); $oursTimes.Add((Measure-Batch $ours)) }
+        else { $oursTimes.Add((Measure-Batch $ours)); $refTimes.Add((Measure-Batch $ref)) }
+    }
+    $o = Get-Median $oursTimes.ToArray(); $r = Get-Median $refTimes.ToArray()
+    '   {0,-20} {1,10:F1} {2,10:F1} {3,13:F2}x {4,7:F1}x' -f $name, $o, $r, ($o / $r), $target
+}
+''
+
 # 1. Per-call cost: each call timed on its own, the floor (the session's own InvokeCommand) and
 # the provider call in turn, so a machine getting busier part-way costs both alike.
 function Measure-Call([scriptblock] $Floor, [scriptblock] $Call) {

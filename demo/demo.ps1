@@ -57,7 +57,7 @@ if ([Console]::IsOutputRedirected -and -not $InRunspace) {
         while ($seen -lt $ps.Streams.Progress.Count) {
             $record = $ps.Streams.Progress[$seen]
             $seen++
-            $line = if ($record.RecordType -eq 'Completed') { "$($record.Activity): done" } else { '{0}: {1} ({2}%)' -f $record.Activity, $record.StatusDescription, $record.PercentComplete }
+            $line = if ($record.RecordType -eq 'Completed') { "$($record.Activity): done" } else { '{0}: {1} ({2})' -f $record.Activity, $record.StatusDescription, $record.CurrentOperation }
             if ($line -ne $last) { $Host.UI.WriteLine("             progress: $line"); $last = $line }
         }
         [System.Threading.Thread]::Sleep(20)

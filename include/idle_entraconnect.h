@@ -199,6 +199,20 @@ idle_ec_status idle_ec_classify_errors(const char *errors_json,
 // `name` must be NULL or a NUL-terminated string; `out_json` NULL or valid for one pointer write.
 idle_ec_status idle_ec_computer_name_check(const char *name, char **out_json);
 
+// Writes the failure-class table: a JSON array with one object per class,
+// `{"class","errorId","category","transient","retriesRead"}` (`category` is the name of a
+// `System.Management.Automation.ErrorCategory` member; `transient` is what an ErrorRecord
+// carries as `Exception.Data['Idle.IsTransient']`; `retriesRead` whether a wait reads again
+// after a read failed with the class). The interop layer builds every ErrorRecord from it.
+//
+// On `IDLE_EC_STATUS_OK`, `*out_json` receives the table; on another status a failure JSON.
+// Free it with [`idle_ec_string_free`](super::strings::idle_ec_string_free). `out_json` may
+// not be NULL. Thread-safe.
+//
+// # Safety
+// `out_json` must be NULL or valid for one pointer write.
+idle_ec_status idle_ec_failure_classes(char **out_json);
+
 // Creates a provider.
 //
 // `options_json` may be NULL (defaults) or a JSON object: `{"maxAnswerBytes": <bytes>}` caps one
@@ -366,6 +380,17 @@ idle_ec_status idle_ec_wait_handle(idle_ec_wait *wait,
                                    uint64_t now_ms,
                                    const char *input_json,
                                    char **out_decision_json);
+
+// The canonical policy type of the machine's configuration, `"Delta"` or `"Initial"`, as the
+// machine validated it (any casing and surrounding whitespace were accepted); NULL when the
+// configuration gave none or `wait` is NULL. Callers pass this spelling on to the provider, so
+// that the policy type the machine reports and the one triggered are the same.
+//
+// The string is static: never free it. Thread-safe for a machine not being fed at the time.
+//
+// # Safety
+// `wait` must be NULL or a live machine from [`idle_ec_wait_new`].
+const char *idle_ec_wait_policy_type(const idle_ec_wait *wait);
 
 // Frees a wait machine. NULL is accepted and ignored. The machine must not be used afterwards.
 //

@@ -22,12 +22,6 @@ use crate::session::RemoteSession;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// The ErrorId of a provider operation started from inside the same provider's session
-/// callback (the session called the provider again); such a call is refused, not run.
-pub const REENTRANT_CALL_ERROR_ID: &str = "IdLE.DirectorySync.ReentrantCall";
-/// The ErrorCategory name of [`REENTRANT_CALL_ERROR_ID`].
-pub const REENTRANT_CALL_CATEGORY: &str = "InvalidOperation";
-
 /// The answer to `StartSyncCycle`: the server accepted a cycle (which does not mean it ran).
 ///
 /// Serializes as `{"Started":true,"Message":"...","PolicyType":"Delta","AcceptedAtUtc":"...Z",

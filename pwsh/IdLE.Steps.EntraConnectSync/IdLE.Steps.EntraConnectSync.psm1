@@ -29,9 +29,7 @@ function Get-StepPackConflict {
     $message = "IdLE's own step pack $($script:ConflictingStepPack) ($versions) is loaded in this session. It defines the same step type as IdLE.Steps.EntraConnectSync, $($script:StepType), and IdLE's planner refuses a step type defined by two loaded packs (DuplicateStepTypeMetadata). " +
         "Load one of the two packs per session: to use this one, do not import $($script:ConflictingStepPack) in the host (run 'Remove-Module $($script:ConflictingStepPack)' in this session; with IdLE 0.9.0, whose IdLE module loads it itself, use IdLE 0.9.1 or later). Workflows keep the step type $($script:StepType) unchanged. " +
         "To use IdLE's step instead, run 'Remove-Module IdLE.Steps.EntraConnectSync'."
-    return [IdLE.EntraConnect.Interop.DirectorySyncException]::FromFailure(@{
-            class = 'InvalidInput'; errorId = 'IdLE.DirectorySync.StepPackConflict'; category = 'ResourceExists'; transient = $false; message = $message
-        }).ErrorRecord
+    return [IdLE.EntraConnect.Interop.DirectorySyncException]::Of('StepPackConflict', $message).ErrorRecord
 }
 
 function Get-IdleStepMetadataCatalog {
@@ -174,9 +172,10 @@ function Invoke-ProviderMethod {
 
 function Get-ProviderObservation {
     # Calls one provider method and turns what happened into the wait machine's input: the one
-    # result object (as Kind, under ResultKey), or a failure (as FailedKind), with our provider's
-    # classified exception when it raised one. A stop, however PowerShell wrapped it (a
-    # ScriptMethod stopped while it ran reaches us as 'Exception calling ...'), stays a stop.
+    # result object (as Kind, under ResultKey), or a failure (as FailedKind; our provider's
+    # failure keeps its class, so the machine reports its ErrorId). A stop, however PowerShell
+    # wrapped it (a ScriptMethod stopped while it ran reaches us as 'Exception calling ...'),
+    # stays a stop.
     param(
         [object] $Provider,
         [string] $Name,
@@ -192,24 +191,15 @@ function Get-ProviderObservation {
     }
     catch {
         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
-        # The session's and the options' values are masked in every text before it goes on; our
-        # provider's classified failure is rebuilt from that masked copy (same ErrorId).
-        $failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $AuthSession, $AuthSessionOptions)
-        $classified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
-        return @{
-            Input      = @{ kind = $FailedKind; failure = $failure }
-            Classified = if ($null -ne $classified) { [IdLE.EntraConnect.Interop.DirectorySyncException]::FromFailure($failure) } else { $null }
-        }
+        # The session's and the options' values are masked in every text before it goes on.
+        return @{ kind = $FailedKind; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $AuthSession, $AuthSessionOptions) }
     }
     if ($answer.Count -eq 1 -and $null -ne $answer[0]) {
-        return @{ Input = @{ kind = $Kind; $ResultKey = $answer[0] }; Classified = $null }
+        return @{ kind = $Kind; $ResultKey = $answer[0] }
     }
     # Nothing, $null or several objects instead of one result.
     $what = if ($answer.Count -gt 1) { "$($answer.Count) objects" } else { 'nothing' }
-    return @{
-        Input      = @{ kind = $FailedKind; failure = @{ class = 'UnexpectedResponse'; message = "The provider's $Name returned $what; exactly one result object is expected." } }
-        Classified = $null
-    }
+    return @{ kind = $FailedKind; failure = @{ class = 'UnexpectedResponse'; message = "The provider's $Name returned $what; exactly one result object is expected." } }
 }
 
 function Write-StepEvent {
@@ -318,21 +308,21 @@ function Invoke-IdleStepTriggerDirectorySync {
     # record with this call's InvocationInfo, whose BoundParameters (the context, With and its
     # AuthSessionOptions) a deep serialisation of the error would carry along, secrets included.
     $fail = {
-        param([object] $Failure)
-        # Exactly one DirectorySyncFailed event per failure, then the classified error. Its
-        # message may quote user input and host errors: one line, bounded, secrets masked.
-        $Failure.message = [IdLE.EntraConnect.Interop.SafeText]::Scrub([string] $Failure.message, 2000, @($sessionOptions))
-        $record = ConvertTo-DirectorySyncStepError -Failure $Failure
+        param([string] $Class, [string] $Message)
+        # Exactly one DirectorySyncFailed event per failure, then the classified error (ErrorId,
+        # category and transience are the core's for the class). Its message may quote user
+        # input and host errors: one line, bounded, secrets masked.
+        $exception = [IdLE.EntraConnect.Interop.DirectorySyncException]::Of($Class, [IdLE.EntraConnect.Interop.SafeText]::Scrub($Message, 2000, @($sessionOptions)))
         Write-StepEvent -Context $Context -StepName $stepName -StepEvent @{
             type    = 'DirectorySyncFailed'
-            message = $record.Exception.Message
-            data    = @{ class = $Failure.class; errorId = $record.FullyQualifiedErrorId; transient = [bool] $Failure.transient }
+            message = $exception.Message
+            data    = @{ class = $exception.FailureClass; errorId = $exception.ErrorId; transient = $exception.IsTransient }
         }
-        throw $record
+        throw $exception.ErrorRecord
     }
     $invalid = {
         param([string] $Message)
-        & $fail @{ class = 'InvalidInput'; errorId = 'IdLE.DirectorySync.InvalidArgument'; category = 'InvalidArgument'; transient = $false; message = "$($script:StepType) '$stepTitle': $Message" }
+        & $fail 'InvalidInput' "$($script:StepType) '$stepTitle': $Message"
     }
     # The step's name as messages echo it (a workflow author's text: one line, bounded).
     $stepTitle = [IdLE.EntraConnect.Interop.SafeText]::Echo($stepName)
@@ -389,35 +379,22 @@ function Invoke-IdleStepTriggerDirectorySync {
     catch {
         $machine.Dispose()
         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
-        & $fail @{
-            class = 'RemoteExecutionFailed'; errorId = 'IdLE.DirectorySync.RemoteExecutionFailed'; category = 'ConnectionError'; transient = $true
-            message = "$($script:StepType) '$stepTitle': the host could not provide the AuthSession '$([IdLE.EntraConnect.Interop.SafeText]::Echo($with['AuthSessionName']))': $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($sessionOptions)))"
-        }
+        & $fail 'AuthSessionUnavailable' "$($script:StepType) '$stepTitle': the host could not provide the AuthSession '$([IdLE.EntraConnect.Interop.SafeText]::Echo($with['AuthSessionName']))': $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($sessionOptions)))"
     }
-    # Validated by the machine above: pass the canonical spelling on to any provider.
-    $policyType = if (([string] $with['PolicyType']).Trim() -ieq 'Initial') { 'Initial' } else { 'Delta' }
+    # The canonical spelling the core validated, passed on to any provider as it is.
+    $policyType = $machine.PolicyType
     # With.ComputerName (validated by the machine above) selects the next contract's call shape.
     $serverArguments = if ($with.ContainsKey('ComputerName') -and $null -ne $with['ComputerName']) { @(([string] $with['ComputerName']).Trim()) } else { @() }
     $finished = $false
-    $lastClassified = $null
+    $progressStatus = $null
+    $progressAt = [uint64] 0
     try {
         $decision = $machine.Next(@{ kind = 'start' })
         while ($true) {
-            # A failure the provider raised and the machine passed through keeps the provider's
-            # own ErrorId (e.g. AuthSessionInvalid, which has no class of its own), in the event
-            # as in the error.
-            $passedThrough = if ([string] $decision.action -eq 'fail' -and $null -ne $lastClassified -and $lastClassified.Message -eq [string] $decision.failure.message) {
-                $lastClassified
-            }
-            else {
-                $null
-            }
+            # A failure the provider raised keeps its class (e.g. AuthSessionInvalid) through the
+            # machine, so the event and the error carry its ErrorId without any matching here.
             foreach ($stepEvent in @($decision.events)) {
-                if ($null -eq $stepEvent) { continue }
-                if ($null -ne $passedThrough -and [string] $stepEvent.type -eq 'DirectorySyncFailed') {
-                    $stepEvent.data['errorId'] = $passedThrough.ErrorId
-                }
-                Write-StepEvent -Context $Context -StepName $stepName -StepEvent $stepEvent
+                if ($null -ne $stepEvent) { Write-StepEvent -Context $Context -StepName $stepName -StepEvent $stepEvent }
             }
             switch ([string] $decision.action) {
                 'done' {
@@ -435,26 +412,25 @@ function Invoke-IdleStepTriggerDirectorySync {
                 }
                 'fail' {
                     $finished = $true
-                    $record = if ($null -ne $passedThrough) {
-                        $passedThrough.ErrorRecord
-                    }
-                    else {
-                        ConvertTo-DirectorySyncStepError -Failure $decision.failure
-                    }
-                    throw $record
+                    throw (ConvertTo-DirectorySyncStepError -Failure $decision.failure)
                 }
             }
 
             # Sleep as told, in short slices so that stopping the pipeline ends the wait promptly.
-            $deadline = [IdLE.EntraConnect.Interop.WaitMachine]::NowMs + [uint64] $decision.afterMs
+            # Progress (the machine's phase and the elapsed time, no percentage) is written when
+            # the phase changes and at most about once a second in between.
+            $decidedAt = [IdLE.EntraConnect.Interop.WaitMachine]::NowMs
+            $deadline = $decidedAt + [uint64] $decision.afterMs
             while ($true) {
                 if ($PSCmdlet.Stopping) { throw [System.Management.Automation.PipelineStoppedException]::new() }
                 $now = [IdLE.EntraConnect.Interop.WaitMachine]::NowMs
                 if ($now -ge $deadline) { break }
-                if ($null -ne $decision.progress) {
-                    $progress = [System.Management.Automation.ProgressRecord]::new($script:ProgressActivityId, "Entra Connect $policyType sync", [string] $decision.progress.status)
-                    $progress.PercentComplete = [int] $decision.progress.percent
-                    $progress.SecondsRemaining = [int] $decision.progress.secondsRemaining
+                if ($null -ne $decision.progress -and ($decision.progress.status -cne $progressStatus -or $now -ge $progressAt + 1000)) {
+                    $progressStatus = [string] $decision.progress.status
+                    $progressAt = $now
+                    $elapsed = [timespan]::FromSeconds([System.Math]::Floor(([double] $decision.progress.elapsedMs + ($now - $decidedAt)) / 1000))
+                    $progress = [System.Management.Automation.ProgressRecord]::new($script:ProgressActivityId, "Entra Connect $policyType sync", $progressStatus)
+                    $progress.CurrentOperation = "Elapsed $elapsed"
                     $PSCmdlet.WriteProgress($progress)
                 }
                 [System.Threading.Thread]::Sleep([int] [System.Math]::Min(200, $deadline - $now))
@@ -474,9 +450,7 @@ function Invoke-IdleStepTriggerDirectorySync {
                 Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleState' -Arguments $serverArguments -AuthSession $session `
                     -Kind 'state' -ResultKey 'state' -FailedKind 'pollFailed' -AuthSessionOptions $sessionOptions
             }
-            $lastClassified = $call.Classified
-
-            $decision = $machine.Next($call.Input)
+            $decision = $machine.Next($call)
         }
     }
     catch {
@@ -487,15 +461,13 @@ function Invoke-IdleStepTriggerDirectorySync {
         # Anything else (a host EventSink that throws, a provider answer too large to pass on)
         # is no cancellation: the step fails once, as an internal error naming the cause.
         $finished = $true
-        $record = ConvertTo-DirectorySyncStepError -Failure @{
-            class = 'Internal'; errorId = 'IdLE.DirectorySync.InternalError'; category = 'NotSpecified'; transient = $false
-            message = "$($script:StepType) '$stepTitle' failed unexpectedly: $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($session, $sessionOptions)))"
-        }
+        $exception = [IdLE.EntraConnect.Interop.DirectorySyncException]::Of('Internal', "$($script:StepType) '$stepTitle' failed unexpectedly: $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($session, $sessionOptions)))")
+        $record = $exception.ErrorRecord
         try {
             Write-StepEvent -Context $Context -StepName $stepName -StepEvent @{
                 type    = 'DirectorySyncFailed'
-                message = $record.Exception.Message
-                data    = @{ class = 'Internal'; errorId = $record.FullyQualifiedErrorId; transient = $false }
+                message = $exception.Message
+                data    = @{ class = $exception.FailureClass; errorId = $exception.ErrorId; transient = $exception.IsTransient }
             }
         }
         catch {

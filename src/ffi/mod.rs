@@ -12,6 +12,7 @@
 pub mod classify;
 pub mod computer_name;
 mod errors;
+pub mod failure_classes;
 pub mod guard;
 pub mod provider;
 pub mod session;

@@ -182,17 +182,15 @@ impl Drop for ActiveOperation {
 
 /// The failure JSON for a provider called again from inside its own session callback.
 fn reentrant_failure_json() -> String {
-    let mut json = Failure::new(
-        FailureClass::InvalidInput,
+    Failure::new(
+        FailureClass::ReentrantCall,
         "The directory sync provider was called again from inside its own AuthSession's \
          InvokeCommand, while an operation of the same provider was running on this thread; \
          this would recurse without end. An AuthSession must run the command it is given on the \
          Entra Connect server and must not call the provider (or the step) itself.",
     )
-    .to_json();
-    json["errorId"] = provider::REENTRANT_CALL_ERROR_ID.into();
-    json["category"] = provider::REENTRANT_CALL_CATEGORY.into();
-    json.to_string()
+    .to_json()
+    .to_string()
 }
 
 /// Runs one provider operation with the shared argument checks and output handling.

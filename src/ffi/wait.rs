@@ -5,6 +5,7 @@ use super::errors::{argument_failure, emit, panic_failure_json};
 use super::guard::{status_boundary_reporting, value_boundary};
 use super::status::idle_ec_status;
 use super::strings::{read_str, write_out};
+use crate::adsync::PolicyType;
 use crate::wait::WaitMachine;
 use std::os::raw::c_char;
 
@@ -116,6 +117,27 @@ pub unsafe extern "C" fn idle_ec_wait_handle(
     )
 }
 
+/// The canonical policy type of the machine's configuration, `"Delta"` or `"Initial"`, as the
+/// machine validated it (any casing and surrounding whitespace were accepted); NULL when the
+/// configuration gave none or `wait` is NULL. Callers pass this spelling on to the provider, so
+/// that the policy type the machine reports and the one triggered are the same.
+///
+/// The string is static: never free it. Thread-safe for a machine not being fed at the time.
+///
+/// # Safety
+/// `wait` must be NULL or a live machine from [`idle_ec_wait_new`].
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_wait_policy_type(wait: *const idle_ec_wait) -> *const c_char {
+    value_boundary(std::ptr::null(), || match wait.as_ref() {
+        Some(wait) => match wait.machine.config().policy_type {
+            Some(PolicyType::Delta) => b"Delta\0".as_ptr().cast(),
+            Some(PolicyType::Initial) => b"Initial\0".as_ptr().cast(),
+            None => std::ptr::null(),
+        },
+        None => std::ptr::null(),
+    })
+}
+
 /// Frees a wait machine. NULL is accepted and ignored. The machine must not be used afterwards.
 ///
 /// # Safety
@@ -127,4 +149,41 @@ pub unsafe extern "C" fn idle_ec_wait_free(wait: *mut idle_ec_wait) {
             drop(Box::from_raw(wait));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::{CStr, CString};
+
+    unsafe fn policy_of(config: &str) -> Option<String> {
+        let config = CString::new(config).unwrap();
+        let mut wait = std::ptr::null_mut();
+        let status = idle_ec_wait_new(config.as_ptr(), &mut wait, std::ptr::null_mut());
+        assert_eq!(status, idle_ec_status::Ok);
+        let p = idle_ec_wait_policy_type(wait);
+        let text = if p.is_null() {
+            None
+        } else {
+            Some(CStr::from_ptr(p).to_str().unwrap().to_owned())
+        };
+        idle_ec_wait_free(wait);
+        text
+    }
+
+    #[test]
+    fn policy_type_is_the_canonical_spelling_the_machine_validated() {
+        unsafe {
+            assert_eq!(
+                policy_of(r#"{"policyType":" iNiTiAl "}"#).as_deref(),
+                Some("Initial")
+            );
+            assert_eq!(
+                policy_of(r#"{"policyType":"DELTA"}"#).as_deref(),
+                Some("Delta")
+            );
+            assert_eq!(policy_of("{}"), None);
+            assert!(idle_ec_wait_policy_type(std::ptr::null()).is_null());
+        }
+    }
 }

@@ -57,22 +57,24 @@ impl PollReason {
     }
 }
 
-/// For a progress bar (`Write-Progress`).
+/// For a progress bar (`Write-Progress`): the phase in words and the elapsed time. No
+/// percentage: no phase of a wait has a length known in advance (a cycle takes seconds or
+/// hours), and the share of the timeout used says nothing about how far the cycle is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
-    /// 0..=99 while waiting: the share of the timeout used so far.
-    pub percent: u8,
-    /// A short status line.
+    /// A short status line naming the phase.
     pub status: String,
-    /// Whole seconds left until the deadline (rounded up).
+    /// Milliseconds since the step started the wait (`start`), at this decision.
+    pub elapsed_ms: u64,
+    /// Whole seconds left until the deadline (rounded up): when the wait gives up at the latest.
     pub seconds_remaining: u64,
 }
 
 impl Progress {
     fn to_json(&self) -> Value {
         json!({
-            "percent": self.percent,
             "status": self.status,
+            "elapsedMs": self.elapsed_ms,
             "secondsRemaining": self.seconds_remaining,
         })
     }

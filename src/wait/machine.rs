@@ -99,15 +99,9 @@ impl Phase {
 }
 
 /// Poll failures of these classes are retried within the timeout; every other class ends the
-/// run at once.
+/// run at once. The rule is the failure class's own ([`FailureClass::retries_read`]).
 fn retryable(class: FailureClass) -> bool {
-    matches!(
-        class,
-        FailureClass::RemoteExecutionFailed
-            | FailureClass::UnexpectedResponse
-            | FailureClass::CycleBusy
-            | FailureClass::Timeout
-    )
+    class.retries_read()
 }
 
 /// The state machine. See [`crate::wait`] for the protocol and the rules.
@@ -809,15 +803,10 @@ impl WaitMachine {
     }
 
     fn progress(&self, status: String) -> Progress {
-        let timeout = self.timeout_ms().max(1);
-        let deadline = self.deadline();
-        let anchor = deadline.saturating_sub(timeout);
-        let elapsed = self.now_ms.saturating_sub(anchor);
-        let percent = (elapsed.saturating_mul(100) / timeout).min(99);
-        let remaining = deadline.saturating_sub(self.now_ms);
+        let remaining = self.deadline().saturating_sub(self.now_ms);
         Progress {
-            percent: u8::try_from(percent).unwrap_or(99),
             status,
+            elapsed_ms: self.elapsed_ms(),
             seconds_remaining: remaining / 1000 + u64::from(remaining % 1000 != 0),
         }
     }

@@ -89,7 +89,7 @@
 //!  "since": {"RunHistoryId": "...", "StartDate": "...Z"} | null, "events": [...]}
 //! {"action": "trigger", "afterMs": 0, "attempt": 1, "events": [...]}
 //! {"action": "poll", "afterMs": 10000, "attempt": 3, "reason": "poll",
-//!  "progress": {"percent": 5, "status": "Waiting for the Delta sync cycle to finish; the last state was InProgress.", "secondsRemaining": 570},
+//!  "progress": {"status": "Waiting for the Delta sync cycle to finish; the last state was InProgress.", "elapsedMs": 31000, "secondsRemaining": 570},
 //!  "events": [...]}
 //! {"action": "done", "result": {"started": true, "waited": true, "startObserved": true,
 //!   "evidence": "InProgressObserved", "attempts": 9, "triggerAttempts": 1, "elapsedMs": 92000,
@@ -134,8 +134,9 @@
 //!    `start`.
 //! 2. **Baseline.** With `wait`, the machine first asks for a state (`readState`). It gives the
 //!    server-side reference values and stops a suspended scheduler before the trigger. A failed
-//!    baseline read of a transient class (`RemoteExecutionFailed`, `UnexpectedResponse`,
-//!    `CycleBusy`, `Timeout`) is skipped; another class fails at once. The trigger is always
+//!    baseline read of a class that retries reads (`FailureClass::retries_read`, the one rule in
+//!    `failure.rs`: `RemoteExecutionFailed`, `UnexpectedResponse`, `CycleBusy`, `Timeout`) is
+//!    skipped; another class fails at once. The trigger is always
 //!    sent, even when the baseline shows a running cycle: the server's answer decides.
 //! 3. **Deadline** = the time of the first trigger answer + `timeoutSeconds`: the acceptance, or
 //!    the first busy answer when `waitForRunningCycle` applies (a later acceptance does not move
@@ -161,8 +162,8 @@
 //!      deadline comes first (possible only after a busy retrigger), `Timeout`.
 //! 6. **Unknown** reads count as neither idle nor in progress: keep polling (they break a
 //!    pending confirmation).
-//! 7. **Poll failures** of a transient class (`RemoteExecutionFailed`, `UnexpectedResponse`,
-//!    `CycleBusy`, `Timeout`) are retried after the poll interval (the confirmation delay when
+//! 7. **Poll failures** of a class that retries reads (`FailureClass::retries_read`:
+//!    `RemoteExecutionFailed`, `UnexpectedResponse`, `CycleBusy`, `Timeout`) are retried after the poll interval (the confirmation delay when
 //!    a confirmation is pending) within the deadline; the 5th in a row fails with that class.
 //!    Any other class (`PermissionDenied`, `AdSyncUnavailable`, `InvalidInput`,
 //!    `SchedulerSuspended`, `Internal`, `Cancelled`) fails at once, passed through unchanged.

@@ -126,7 +126,7 @@ Describe 'Secrets never reach an event, an error or a stream' {
                     throw "The broker refused $Name with options $($Options.Nested.Value) (vault key $($Options.Nested.Value))"
                 }))
         $r = Invoke-HostileStep -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; AuthSessionOptions = @{ Nested = @{ Value = $secret } } } -Context $context
-        $r.Classified.ErrorId | Should -Be 'IdLE.DirectorySync.RemoteExecutionFailed'
+        $r.Classified.ErrorId | Should -Be 'IdLE.DirectorySync.AuthSessionUnavailable'
         Test-HostileLeak -Text $r.Text -Secret $secret | Should -BeFalse
     }
 
@@ -178,7 +178,7 @@ Describe 'Every echo of user input is one bounded line' {
         $context.PSObject.Members.Add([psscriptmethod]::new('AcquireAuthSession', { param($Name, $Options) throw ("broker`r`n[ERROR] forged " * 100000) }))
         $step = New-TestStep -Name ("Step`n" * 200000) -With @{ AuthSessionName = ("Name`n" * 200000); PolicyType = 'Delta' }
         $failure = Get-TestFailure { Invoke-IdleStepTriggerDirectorySync -Context $context -Step $step }
-        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.RemoteExecutionFailed'
+        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.AuthSessionUnavailable'
         $failure.Inner.Length | Should -BeLessThan 2100
         $failure.Inner | Should -Not -Match '[\r\n]'
         $context.Events[0].Message | Should -Not -Match '[\r\n]'

@@ -108,13 +108,13 @@ Describe 'Invoke-IdleStepTriggerDirectorySync: trigger only' {
         }
     }
 
-    It 'fails RemoteExecutionFailed, transient, when the host cannot provide the session' {
+    It 'fails AuthSessionUnavailable, not transient (a configuration error of the host), when the host cannot provide the session' {
         $context = New-TestContext -Providers @{ DirectorySync = New-IdleEntraConnectDirectorySyncProvider } -Session $null
         $context.PSObject.Methods.Remove('AcquireAuthSession')
         $context.PSObject.Members.Add([psscriptmethod]::new('AcquireAuthSession', { param($Name, $Options) throw 'broker says no' }))
         $failure = Get-TestFailure { Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With @{ AuthSessionName = 'EntraConnect'; PolicyType = 'Delta' }) }
-        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.RemoteExecutionFailed'
-        $failure.Transient | Should -BeTrue
+        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.AuthSessionUnavailable'
+        $failure.Transient | Should -BeFalse
         $failure.Message | Should -Match 'EntraConnect'
     }
 }

@@ -70,10 +70,9 @@ internal static unsafe class ComputerName
             return (string)JsonBridge.FromJson(json)!;
         }
         DirectorySyncException failure = DirectorySyncException.FromFailureJson(json);
-        throw new DirectorySyncException(failure.FailureClass, failure.ErrorId, failure.ErrorRecord.CategoryInfo.Category,
-            failure.IsTransient, $"{shape.Method} was called as {shape.Text}: {failure.Message}");
+        throw DirectorySyncException.Of(failure.FailureClass, $"{shape.Method} was called as {shape.Text}: {failure.Message}");
     }
 
     private static DirectorySyncException Invalid(string message) =>
-        new("InvalidInput", "IdLE.DirectorySync.InvalidArgument", ErrorCategory.InvalidArgument, false, message);
+        DirectorySyncException.Of("InvalidInput", message);
 }

@@ -23,9 +23,6 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
     /// <summary>The server's own words, when the failure came from the server.</summary>
     public string? RemoteMessage { get; }
 
-    /// <summary>The failure as the core described it (JSON), for handing back to the wait machine.</summary>
-    public string FailureJson { get; }
-
     /// <inheritdoc />
     public ErrorRecord ErrorRecord { get; }
 
@@ -42,16 +39,38 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
         {
             Data["Idle.IsTransient"] = true;
         }
-        FailureJson = JsonSerializer.Serialize(new
-        {
-            @class = failureClass,
-            errorId,
-            category = category.ToString(),
-            transient,
-            message,
-            remoteMessage,
-        });
+        _category = category;
         ErrorRecord = new ErrorRecord(this, errorId, category, targetObject);
+    }
+
+    private readonly ErrorCategory _category;
+    private string? _failureJson;
+
+    /// <summary>
+    /// The failure JSON: the core's own text when the core reported the failure (kept as it
+    /// came, never re-serialised), otherwise written once, when first asked for.
+    /// </summary>
+    public string FailureJson => _failureJson ??= JsonSerializer.Serialize(new
+    {
+        @class = FailureClass,
+        errorId = ErrorId,
+        category = _category.ToString(),
+        transient = IsTransient,
+        message = Message,
+        remoteMessage = RemoteMessage,
+    });
+
+    /// <summary>
+    /// A failure of <paramref name="failureClass"/>: its ErrorId, ErrorCategory and transience
+    /// come from the core's table (<see cref="FailureClasses"/>), never from the caller.
+    /// </summary>
+    public static DirectorySyncException Of(string failureClass, string message) => Of(failureClass, message, null, null, null);
+
+    /// <summary><see cref="Of(string, string)"/> with the server's words, a target object and an inner exception.</summary>
+    public static DirectorySyncException Of(string failureClass, string message, string? remoteMessage, object? targetObject, Exception? inner)
+    {
+        FailureClasses.Row row = FailureClasses.Of(failureClass);
+        return new DirectorySyncException(row.Class, row.ErrorId, row.Category, row.Transient, message, remoteMessage, targetObject, inner);
     }
 
     /// <summary>Builds the exception from the core's failure JSON.</summary>
@@ -66,13 +85,15 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
             using JsonDocument doc = JsonDocument.Parse(json);
             JsonElement root = doc.RootElement;
             string Get(string name) => root.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
-            bool transient = root.TryGetProperty("transient", out JsonElement t) && t.ValueKind == JsonValueKind.True;
-            if (!Enum.TryParse(Get("category"), out ErrorCategory category))
-            {
-                category = ErrorCategory.NotSpecified;
-            }
+            // ErrorId, category and transience follow from the class, in the core's one table.
             string? remote = root.TryGetProperty("remoteMessage", out JsonElement r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            return new DirectorySyncException(Get("class"), Get("errorId"), category, transient, Get("message"), remote, null, inner);
+            DirectorySyncException e = Of(Get("class"), Get("message"), remote, null, inner);
+            // The core's complete failure JSON is kept as it came (one crossing, no re-serialisation).
+            if (Get("errorId") == e.ErrorId && Get("category") == e._category.ToString())
+            {
+                e._failureJson = json;
+            }
+            return e;
         }
         catch (JsonException)
         {
@@ -87,32 +108,28 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
     public static DirectorySyncException FromFailure(object failure) => FromFailureJson(JsonBridge.ToJson(failure));
 
     internal static DirectorySyncException Internal(string message, Exception? inner = null) =>
-        new("Internal", "IdLE.DirectorySync.InternalError", ErrorCategory.NotSpecified, false, message, null, null, inner);
+        Of("Internal", message, null, null, inner);
 
-    /// <summary>The ErrorId of a call on a provider that was disposed (or whose native part is gone).</summary>
-    public const string ProviderDisposedErrorId = "IdLE.DirectorySync.ProviderDisposed";
 
-    /// <summary>The ErrorId of a call on a wait machine that was disposed.</summary>
-    public const string WaitMachineDisposedErrorId = "IdLE.DirectorySync.WaitMachineDisposed";
 
     /// <summary>A call on a disposed object: a mistake of the caller's, not of the server.</summary>
-    internal static DirectorySyncException Disposed(string errorId, string message, Exception? inner = null) =>
-        new("InvalidInput", errorId, ErrorCategory.InvalidOperation, false, message, null, null, inner);
+    internal static DirectorySyncException Disposed(string failureClass, string message, Exception? inner = null) =>
+        Of(failureClass, message, null, null, inner);
 
     /// <summary>The provider was disposed before this call.</summary>
     internal static DirectorySyncException ProviderDisposed(string method, Exception? inner = null) =>
-        Disposed(ProviderDisposedErrorId,
+        Disposed("ProviderDisposed",
             $"{method} was called on an Entra Connect directory sync provider that has been disposed (its Dispose() method ran, " +
             "possibly from inside a session callback). Create a new provider with New-IdleEntraConnectDirectorySyncProvider " +
             "and do not dispose a provider while a workflow may still use it.", inner);
 
     /// <summary>An argument holds a NUL character, which no C string can carry.</summary>
     internal static DirectorySyncException NulInArgument(string argument) =>
-        new("InvalidInput", "IdLE.DirectorySync.InvalidArgument", ErrorCategory.InvalidArgument, false,
+        Of("InvalidInput",
             $"The {argument} contains a NUL character (\\0); a NUL would cut the value short on its way to the server, so it is refused. " +
             $"Remove the NUL character from the {argument}.");
 
     /// <summary>The AuthSession handed to a provider cannot run commands.</summary>
     internal static DirectorySyncException InvalidSession(string message) =>
-        new("InvalidInput", "IdLE.DirectorySync.AuthSessionInvalid", ErrorCategory.InvalidArgument, false, message);
+        Of("AuthSessionInvalid", message);
 }

@@ -74,8 +74,9 @@ public static class ErrorRecords
         {
             root = root.InnerException;
         }
-        var wrapped = new DirectorySyncException("Internal", "IdLE.DirectorySync.NativeLibraryUnavailable",
-            ErrorCategory.ResourceUnavailable, false, root.Message, null, NativeLibraryLocator.LibraryPath, root);
+        // The library did not load, so the core cannot be asked: the one row C# holds itself.
+        FailureClasses.Row row = FailureClasses.NativeLibraryUnavailable;
+        var wrapped = new DirectorySyncException(row.Class, row.ErrorId, row.Category, row.Transient, root.Message, null, NativeLibraryLocator.LibraryPath, root);
         return wrapped.ErrorRecord;
     }
 }

@@ -37,6 +37,8 @@ internal static unsafe class NativeApi
     internal static delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus> WaitNew;
     internal static delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus> WaitHandle;
     internal static delegate* unmanaged<IntPtr, void> WaitFree;
+    internal static delegate* unmanaged<IntPtr, byte*> WaitPolicyType;
+    internal static delegate* unmanaged<byte**, NativeStatus> FailureClassesJson;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> ClassifyErrors;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> TextScrub;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> ComputerNameCheck;
@@ -82,6 +84,8 @@ internal static unsafe class NativeApi
                 WaitNew = (delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_new");
                 WaitHandle = (delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_handle");
                 WaitFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_wait_free");
+                WaitPolicyType = (delegate* unmanaged<IntPtr, byte*>)Export(lib, "idle_ec_wait_policy_type");
+                FailureClassesJson = (delegate* unmanaged<byte**, NativeStatus>)Export(lib, "idle_ec_failure_classes");
                 ClassifyErrors = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_classify_errors");
                 TextScrub = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_text_scrub");
                 ComputerNameCheck = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_computer_name_check");

@@ -306,5 +306,5 @@ public sealed class RemoteSessionOptions
     }
 
     private static DirectorySyncException Invalid(string message) =>
-        new("InvalidInput", "IdLE.DirectorySync.InvalidArgument", ErrorCategory.InvalidArgument, false, message);
+        DirectorySyncException.Of("InvalidInput", message);
 }

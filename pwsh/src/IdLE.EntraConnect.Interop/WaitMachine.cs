@@ -42,7 +42,15 @@ public sealed unsafe class WaitMachine : IDisposable
             throw DirectorySyncException.FromFailureJson(errorJson);
         }
         _handle.Set(created);
+        byte* policyType = NativeApi.WaitPolicyType(created);
+        PolicyType = policyType is null ? null : System.Runtime.InteropServices.Marshal.PtrToStringUTF8((IntPtr)policyType);
     }
+
+    /// <summary>
+    /// The policy type as the core validated it, in its canonical spelling ('Delta' or 'Initial'),
+    /// or null when the configuration gave none: what the step passes on to the provider.
+    /// </summary>
+    public string? PolicyType { get; }
 
     /// <summary>Feeds one input (hashtable or object; written as JSON) observed now; returns the decision.</summary>
     public PSObject Next(object input) => Next(input, NowMs);
@@ -142,7 +150,7 @@ public sealed unsafe class WaitMachine : IDisposable
     }
 
     private static DirectorySyncException Disposed(Exception? inner) =>
-        DirectorySyncException.Disposed(DirectorySyncException.WaitMachineDisposedErrorId,
+        DirectorySyncException.Disposed("WaitMachineDisposed",
             "The wait machine was used after it was disposed. Create a new WaitMachine for each trigger-and-wait.", inner);
 
     /// <summary>Frees the native machine now.</summary>

@@ -1,0 +1,178 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.5.0' }
+# Issue 17: one owner for every decision. The canonical policy type comes from the core's
+# validated configuration; ErrorIds are written in one place only.
+
+BeforeAll {
+    . "$PSScriptRoot/TestHelpers.ps1"
+    $script:Modules = Initialize-IdleEcTestModules
+
+    function New-RecordingProvider {
+        # A provider that records the policy type it is asked to trigger.
+        $provider = [pscustomobject]@{ Name = 'Recording'; Policies = [System.Collections.Generic.List[string]]::new() }
+        $provider.PSObject.Members.Add([psscriptmethod]::new('StartSyncCycle', {
+                    param($PolicyType, $AuthSession)
+                    $this.Policies.Add([string] $PolicyType)
+                    @{ Started = $true; Message = 'ok' }
+                }))
+        $provider.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', { param($AuthSession) @{ State = 'Idle' } }))
+        return $provider
+    }
+}
+
+Describe 'The canonical policy type comes from the core' {
+    It 'the wait machine gives <Expected> for <Given>' -ForEach @(
+        @{ Given = ' iNiTiAl '; Expected = 'Initial' }
+        @{ Given = 'DELTA'; Expected = 'Delta' }
+        @{ Given = "`tinitial"; Expected = 'Initial' }
+    ) {
+        $machine = [IdLE.EntraConnect.Interop.WaitMachine]::new(@{ policyType = $Given })
+        try { $machine.PolicyType | Should -BeExactly $Expected } finally { $machine.Dispose() }
+    }
+
+    It 'a machine configured without a policy type has none' {
+        $machine = [IdLE.EntraConnect.Interop.WaitMachine]::new(@{})
+        try { $machine.PolicyType | Should -BeNullOrEmpty } finally { $machine.Dispose() }
+    }
+
+    It 'the step triggers the provider with the canonical spelling of <Given>' -ForEach @(
+        @{ Given = ' iNiTiAl '; Expected = 'Initial' }
+        @{ Given = 'initial'; Expected = 'Initial' }
+        @{ Given = 'dElTa '; Expected = 'Delta' }
+    ) {
+        $provider = New-RecordingProvider
+        $context = New-TestContext -Providers @{ DirectorySync = $provider } -Session (New-HappySession)
+        $result = Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With @{ AuthSessionName = 'EntraConnect'; PolicyType = $Given })
+        $result.Status | Should -Be 'Completed'
+        @($provider.Policies) | Should -Be @($Expected)
+        $result.Data.policyType | Should -BeExactly $Expected
+    }
+}
+
+Describe 'Progress tells the truth' {
+    It 'writes the phase and the elapsed time, no percentage, at most about one record a second or per change of phase' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param([string] $Helpers)
+                    Import-Module -Name 'IdLE.Steps.EntraConnectSync' -ErrorAction Stop
+                    . $Helpers
+                    $context = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle', 'InProgress', 'InProgress', 'InProgress', 'Idle' }
+                    $step = @{ Name = 'Sync'; Type = 'IdLE.Step.TriggerDirectorySync'; With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 30 } }
+                    Invoke-IdleStepTriggerDirectorySync -Context $context -Step $step
+                }).AddArgument("$PSScriptRoot/StepHelpers.ps1")
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $output = @($ps.Invoke())
+            $clock.Stop()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $output[-1].Status | Should -Be 'Completed'
+            $records = @($ps.Streams.Progress | Where-Object RecordType -EQ 'Processing')
+            $records.Count | Should -BeGreaterThan 0
+            foreach ($record in $records) {
+                $record.PercentComplete | Should -Be -1
+                $record.StatusDescription | Should -Match '\.$'
+                $record.CurrentOperation | Should -Match '^Elapsed \d\d:\d\d:\d\d$'
+            }
+            $phases = @($records | ForEach-Object StatusDescription | Select-Object -Unique).Count
+            # One record per change of phase, plus at most one for every second waited.
+            $records.Count | Should -BeLessOrEqual ($phases + [System.Math]::Ceiling($clock.Elapsed.TotalSeconds))
+            @($ps.Streams.Progress | Where-Object RecordType -EQ 'Completed').Count | Should -Be 1
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+}
+
+Describe 'ErrorIds are written in one place' {
+    BeforeAll {
+        $script:Root = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
+        # The one place outside Rust: the row C# must hold for a library that cannot load.
+        $script:Allowed = 'pwsh/src/IdLE.EntraConnect.Interop/FailureClasses.cs'
+        # IdLE's capability names share the prefix; they are no ErrorIds.
+        $script:Capabilities = @('IdLE.DirectorySync.Trigger', 'IdLE.DirectorySync.Status')
+        $script:IdPattern = 'IdLE\.DirectorySync\.[A-Za-z]+'
+
+        function Get-ModuleSource([string] $Pattern) {
+            $pwshRoot = [System.IO.Path]::Combine($script:Root, 'pwsh')
+            @(Get-ChildItem -LiteralPath $pwshRoot -Recurse -File -Filter $Pattern |
+                    Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' } |
+                    ForEach-Object { [System.IO.Path]::GetRelativePath($script:Root, $_.FullName).Replace('\', '/') })
+        }
+
+        function Get-PowerShellIdLiteral([string] $Path) {
+            # ErrorId-shaped text in the code's strings (help and comments are documentation).
+            $tokens = $null; $errors = $null
+            $null = [System.Management.Automation.Language.Parser]::ParseFile([System.IO.Path]::Combine($script:Root, $Path), [ref] $tokens, [ref] $errors)
+            foreach ($token in $tokens) {
+                if ($token -is [System.Management.Automation.Language.StringToken]) {
+                    foreach ($m in [regex]::Matches($token.Text, $script:IdPattern)) {
+                        if ($script:Capabilities -notcontains $m.Value) { "$($Path):$($token.Extent.StartLineNumber): $($m.Value)" }
+                    }
+                }
+            }
+        }
+
+        function Get-CSharpIdLiteral([string] $Path) {
+            # ErrorId-shaped text inside C# string literals, comments (// and ///) dropped.
+            $number = 0
+            foreach ($line in [System.IO.File]::ReadAllLines([System.IO.Path]::Combine($script:Root, $Path))) {
+                $number++
+                $code = [regex]::Replace($line, '^\s*//.*$|\s//.*$', '')
+                foreach ($literal in [regex]::Matches($code, '"(?:[^"\\]|\\.)*"')) {
+                    foreach ($m in [regex]::Matches($literal.Value, $script:IdPattern)) {
+                        if ($script:Capabilities -notcontains $m.Value) { "$($Path):$($number): $($m.Value)" }
+                    }
+                }
+            }
+        }
+    }
+
+    It 'no .psm1 of the modules writes an ErrorId' {
+        $found = @(foreach ($file in Get-ModuleSource '*.psm1') { Get-PowerShellIdLiteral $file })
+        (Get-ModuleSource '*.psm1').Count | Should -BeGreaterOrEqual 2
+        $found | Should -BeNullOrEmpty
+    }
+
+    It 'no C# file writes an ErrorId, except the one row for a library that cannot load' {
+        $files = @(Get-ModuleSource '*.cs')
+        $files | Should -Contain $script:Allowed
+        $found = @(foreach ($file in $files) { if ($file -ne $script:Allowed) { Get-CSharpIdLiteral $file } })
+        $found | Should -BeNullOrEmpty
+        @(Get-CSharpIdLiteral $script:Allowed | ForEach-Object { ($_ -split ': ')[-1] }) | Should -Be @('IdLE.DirectorySync.NativeLibraryUnavailable')
+    }
+
+    It 'the check finds a literal where there is one' {
+        # The checks above cannot pass by reading nothing: the provider's help names ErrorIds in
+        # documentation, and this test's own sources hold them as code.
+        @(Get-PowerShellIdLiteral 'tests/pester/Step.Tests.ps1').Count | Should -BeGreaterThan 0
+        @(Get-CSharpIdLiteral $script:Allowed).Count | Should -Be 1
+    }
+
+    It 'C#''s one row agrees with the core''s table' {
+        $table = [System.Text.Json.JsonDocument]::Parse([IdLE.EntraConnect.Interop.FailureClasses]::TableJson)
+        try {
+            $rows = @($table.RootElement.EnumerateArray() | Where-Object { $_.GetProperty('class').GetString() -eq 'NativeLibraryUnavailable' })
+            $rows.Count | Should -Be 1
+            $row = [IdLE.EntraConnect.Interop.FailureClasses]::NativeLibraryUnavailable
+            $rows[0].GetProperty('errorId').GetString() | Should -BeExactly $row.ErrorId
+            $rows[0].GetProperty('category').GetString() | Should -BeExactly ([string] $row.Category)
+            $rows[0].GetProperty('transient').GetBoolean() | Should -Be $row.Transient
+        }
+        finally {
+            $table.Dispose()
+        }
+    }
+
+    It 'every class C# raises by name has its ErrorId, category and transience from the core (<Class>)' -ForEach @(
+        @{ Class = 'AuthSessionInvalid' }, @{ Class = 'AuthSessionUnavailable' }, @{ Class = 'ProviderDisposed' }, @{ Class = 'WaitMachineDisposed' },
+        @{ Class = 'ReentrantCall' }, @{ Class = 'StepPackConflict' }, @{ Class = 'InvalidInput' }, @{ Class = 'Internal' }
+    ) {
+        $table = [IdLE.EntraConnect.Interop.FailureClasses]::Table
+        $table.ContainsKey($Class) | Should -BeTrue
+        $e = [IdLE.EntraConnect.Interop.DirectorySyncException]::Of($Class, 'A message.')
+        $e.FailureClass | Should -BeExactly $Class
+        $e.ErrorId | Should -BeExactly $table[$Class].ErrorId
+        $e.ErrorRecord.CategoryInfo.Category | Should -Be $table[$Class].Category
+        $e.IsTransient | Should -Be $table[$Class].Transient
+    }
+}
