@@ -227,3 +227,33 @@ fn config_errors_name_the_powershell_key() {
     let f = WaitMachine::from_config_json("nope").unwrap_err();
     assert_eq!(f.class, FailureClass::Internal);
 }
+
+/// With the step's `ComputerName` (IdLE's next contract) the triggered event names the server,
+/// checked and trimmed; without it the event has no such key.
+#[test]
+fn the_triggered_event_names_the_computer_when_the_step_gives_one() {
+    for (config, expected) in [
+        (
+            r#"{"policyType":"Delta","computerName":"  ec01.contoso.com "}"#,
+            Some("ec01.contoso.com"),
+        ),
+        (r#"{"policyType":"Delta"}"#, None),
+    ] {
+        let mut m = WaitMachine::from_config_json(config).unwrap();
+        let d: Value = serde_json::from_str(&m.start_json(0)).unwrap();
+        assert_eq!(d["action"], "trigger");
+        let d = step(
+            &mut m,
+            10,
+            json!({"kind":"triggered","result":{"Started":true,"Message":"accepted"}}),
+        );
+        // Without Wait the step completes at once: Triggered, then Completed.
+        assert_eq!(
+            event_types(&d),
+            vec!["DirectorySyncTriggered", "DirectorySyncCompleted"]
+        );
+        assert_data_only(&d);
+        let data = &d["events"][0]["data"];
+        assert_eq!(data.get("computerName").and_then(Value::as_str), expected);
+    }
+}

@@ -51,6 +51,9 @@ pub struct WaitConfig {
     /// Fail (`RunErrors`, `RunStopped`) instead of warning when a run since the trigger ended
     /// with a result other than `success` (`FailOnRunErrors`; needs `Wait`).
     pub fail_on_run_errors: bool,
+    /// The Entra Connect server's name (`ComputerName`, checked and trimmed), when the step calls
+    /// the provider in IdLE's next contract's shape; named in the triggered event's data.
+    pub computer_name: Option<String>,
 }
 
 impl Default for WaitConfig {
@@ -64,6 +67,7 @@ impl Default for WaitConfig {
             policy_type: None,
             run_history: false,
             fail_on_run_errors: false,
+            computer_name: None,
         }
     }
 }
@@ -212,8 +216,8 @@ impl WaitConfig {
                 ))
             })?;
             // Checked here, with the rest of the step's input, before any remote work; the step
-            // passes the name on to the provider, the machine itself does not need it.
-            check_computer_name("ComputerName", text)?;
+            // passes the name on to the provider, the machine names it in its triggered event.
+            config.computer_name = Some(check_computer_name("ComputerName", text)?);
         }
         config.validate()?;
         Ok(config)

@@ -1016,6 +1016,7 @@ impl WaitMachine {
             trigger_attempt: self.trigger_attempts,
             wait: self.config.wait,
             provider_message: result.message.clone(),
+            computer_name: self.config.computer_name.clone(),
         })
     }
 

@@ -29,6 +29,8 @@ pub(crate) enum WaitEvent {
         wait: bool,
         /// The provider's own words (already masked and bounded).
         provider_message: Option<String>,
+        /// The server named by the step's `ComputerName` (IdLE's next contract), if any.
+        computer_name: Option<String>,
     },
     /// The first poll is scheduled.
     Waiting {
@@ -115,6 +117,7 @@ impl WaitEvent {
                 trigger_attempt,
                 wait,
                 provider_message,
+                computer_name,
             } => {
                 let mut e = Event::new(
                     EventType::DirectorySyncTriggered,
@@ -124,6 +127,9 @@ impl WaitEvent {
                 .with("wait", *wait);
                 if let Some(m) = provider_message {
                     e = e.with("providerMessage", m.as_str());
+                }
+                if let Some(name) = computer_name {
+                    e = e.with("computerName", name.as_str());
                 }
                 e
             }

@@ -466,6 +466,10 @@ Describe 'Step With.ComputerName selects the call shape' {
         $context = New-TestContext -Providers @{ DirectorySync = $provider } -Session 'the-session'
         $null = Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With @{ AuthSessionName = 'EC'; PolicyType = 'delta'; ComputerName = ' sync01.contoso.com ' })
         $provider.Calls[0] | Should -Be 'Start 3: Delta|sync01.contoso.com|the-session'
+        # The triggered event names the server, as IdLE's next step does.
+        $triggered = @($context.Events | Where-Object Type -EQ 'DirectorySyncTriggered')
+        $triggered.Count | Should -Be 1
+        $triggered[0].Data['computerName'] | Should -BeExactly 'sync01.contoso.com'
     }
 
     It 'passes (PolicyType, session) as before when With.ComputerName is absent or $null' {
@@ -474,6 +478,8 @@ Describe 'Step With.ComputerName selects the call shape' {
             $context = New-TestContext -Providers @{ DirectorySync = $provider } -Session 'the-session'
             $null = Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With $with)
             $provider.Calls[0] | Should -Be 'Start 2: Delta|the-session|'
+            $triggered = @($context.Events | Where-Object Type -EQ 'DirectorySyncTriggered')
+            $triggered[0].Data.ContainsKey('computerName') | Should -BeFalse
         }
     }
 
