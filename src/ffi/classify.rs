@@ -1,10 +1,8 @@
 //! Failure classification for errors raised outside the provider (e.g. by a provider written in
 //! PowerShell), so the step sorts every error with the same rules.
 
-use super::errors::{argument_failure, panic_failure_json};
-use super::guard::status_boundary_reporting;
+use super::errors::text_export;
 use super::status::idle_ec_status;
-use super::strings::{read_str, write_out};
 use crate::adsync::classify_with;
 use crate::failure::{Failure, FailureClass};
 use crate::redact::Secrets;
@@ -50,42 +48,21 @@ pub unsafe extern "C" fn idle_ec_classify_errors(
     errors_json: *const c_char,
     out_failure_json: *mut *mut c_char,
 ) -> idle_ec_status {
-    status_boundary_reporting(
-        || {
-            if out_failure_json.is_null() {
-                return idle_ec_status::NullArgument;
-            }
-            *out_failure_json = std::ptr::null_mut();
-            let text = match read_str(errors_json) {
-                Ok(t) => t,
-                Err(status) => {
-                    write_out(out_failure_json, argument_failure(status, "errors_json"));
-                    return status;
-                }
-            };
-            match read_errors(&text) {
-                Some((errors, secrets)) if !errors.is_empty() => {
-                    write_out(
-                        out_failure_json,
-                        classify_with(&errors, &secrets).to_json().to_string(),
-                    );
-                    idle_ec_status::Ok
-                }
-                _ => {
-                    write_out(out_failure_json, Failure::new(
-                        FailureClass::InvalidInput,
-                        "The argument 'errors_json' must be a non-empty JSON array of error objects, or an object {\"errors\":[...],\"redact\":[...]}.",
-                    )
-                    .to_json()
-                    .to_string());
-                    idle_ec_status::InvalidArgument
-                }
-            }
-        },
-        |message| {
-            if !out_failure_json.is_null() {
-                write_out(out_failure_json, panic_failure_json(&message));
-            }
-        },
-    )
+    text_export(errors_json, "errors_json", out_failure_json, |text| {
+        match read_errors(&text) {
+            Some((errors, secrets)) if !errors.is_empty() => (
+                idle_ec_status::Ok,
+                classify_with(&errors, &secrets).to_json().to_string(),
+            ),
+            _ => (
+                idle_ec_status::InvalidArgument,
+                Failure::new(
+                    FailureClass::InvalidInput,
+                    "The argument 'errors_json' must be a non-empty JSON array of error objects, or an object {\"errors\":[...],\"redact\":[...]}.",
+                )
+                .to_json()
+                .to_string(),
+            ),
+        }
+    })
 }

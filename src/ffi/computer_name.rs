@@ -1,10 +1,8 @@
 //! The ComputerName check of IdLE's next contract, for the provider's interop layer: the same
 //! rule the step's `With.ComputerName` goes through ([`crate::computer_name`]).
 
-use super::errors::{argument_failure, panic_failure_json};
-use super::guard::status_boundary_reporting;
+use super::errors::text_export;
 use super::status::idle_ec_status;
-use super::strings::{read_str, write_out};
 use crate::computer_name::check_computer_name;
 use std::os::raw::c_char;
 
@@ -25,36 +23,18 @@ pub unsafe extern "C" fn idle_ec_computer_name_check(
     name: *const c_char,
     out_json: *mut *mut c_char,
 ) -> idle_ec_status {
-    status_boundary_reporting(
-        || {
-            if out_json.is_null() {
-                return idle_ec_status::NullArgument;
-            }
-            *out_json = std::ptr::null_mut();
-            let text = match read_str(name) {
-                Ok(t) => t,
-                Err(status) => {
-                    write_out(out_json, argument_failure(status, "name"));
-                    return status;
-                }
-            };
-            match check_computer_name("ComputerName", &text) {
-                Ok(checked) => {
-                    write_out(out_json, serde_json::Value::String(checked).to_string());
-                    idle_ec_status::Ok
-                }
-                Err(failure) => {
-                    write_out(out_json, failure.to_json().to_string());
-                    idle_ec_status::InvalidArgument
-                }
-            }
-        },
-        |message| {
-            if !out_json.is_null() {
-                write_out(out_json, panic_failure_json(&message));
-            }
-        },
-    )
+    text_export(name, "name", out_json, |text| {
+        match check_computer_name("ComputerName", &text) {
+            Ok(checked) => (
+                idle_ec_status::Ok,
+                serde_json::Value::String(checked).to_string(),
+            ),
+            Err(failure) => (
+                idle_ec_status::InvalidArgument,
+                failure.to_json().to_string(),
+            ),
+        }
+    })
 }
 
 #[cfg(test)]

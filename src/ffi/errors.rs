@@ -40,3 +40,39 @@ pub(crate) unsafe fn emit(out: *mut *mut c_char, json: String) {
         write_out(out, json);
     }
 }
+
+/// The body of every export that takes one string and answers one string, inside the panic
+/// boundary: `out` is checked and cleared, `input` read as UTF-8 (a failure names `argument`),
+/// and `body`'s status and answer (a result or a failure JSON) handed out through `*out`.
+///
+/// # Safety
+/// `input` must be NULL or a NUL-terminated string; `out` NULL or valid for one pointer write.
+pub(crate) unsafe fn text_export<F>(
+    input: *const c_char,
+    argument: &str,
+    out: *mut *mut c_char,
+    body: F,
+) -> idle_ec_status
+where
+    F: FnOnce(String) -> (idle_ec_status, String),
+{
+    super::guard::status_boundary_reporting(
+        || {
+            if out.is_null() {
+                return idle_ec_status::NullArgument;
+            }
+            *out = std::ptr::null_mut();
+            let text = match super::strings::read_str(input) {
+                Ok(t) => t,
+                Err(status) => {
+                    write_out(out, argument_failure(status, argument));
+                    return status;
+                }
+            };
+            let (status, answer) = body(text);
+            write_out(out, answer);
+            status
+        },
+        |message| emit(out, panic_failure_json(&message)),
+    )
+}

@@ -2,10 +2,8 @@
 //! the step pass every echo of user input and every foreign error text through here, so that the
 //! rules of [`crate::redact`] and [`crate::adsync::text::one_line`] are written once.
 
-use super::errors::{argument_failure, emit, panic_failure_json};
-use super::guard::status_boundary_reporting;
+use super::errors::text_export;
 use super::status::idle_ec_status;
-use super::strings::read_str;
 use crate::adsync::text::one_line;
 use crate::failure::{Failure, FailureClass};
 use crate::redact::{scrub, Secrets};
@@ -46,49 +44,32 @@ pub unsafe extern "C" fn idle_ec_text_scrub(
     request_json: *const c_char,
     out_text: *mut *mut c_char,
 ) -> idle_ec_status {
-    status_boundary_reporting(
-        || {
-            if out_text.is_null() {
-                return idle_ec_status::NullArgument;
-            }
-            *out_text = std::ptr::null_mut();
-            let text = match read_str(request_json) {
-                Ok(t) => t,
-                Err(status) => {
-                    emit(out_text, argument_failure(status, "request_json"));
-                    return status;
-                }
-            };
-            let invalid = |why: String| {
-                Failure::new(
-                    FailureClass::InvalidInput,
-                    format!("The text scrub request is not valid: {why}."),
-                )
-                .to_json()
-                .to_string()
-            };
-            let request = match serde_json::from_str::<ScrubRequest>(&text) {
-                Ok(r) => r,
-                Err(e) => {
-                    // serde names an unknown key in its message: bounded.
-                    emit(out_text, invalid(one_line(&e.to_string(), 200)));
-                    return idle_ec_status::InvalidArgument;
-                }
-            };
-            let max_chars = request.max_chars.unwrap_or(DEFAULT_SCRUB_CHARS);
-            if !(1..=MAX_SCRUB_CHARS).contains(&max_chars) {
-                emit(
-                    out_text,
-                    invalid(format!(
-                        "'maxChars' must be from 1 to {MAX_SCRUB_CHARS}, not {max_chars}"
-                    )),
-                );
-                return idle_ec_status::InvalidArgument;
-            }
-            let secrets = Secrets::new(request.redact.iter());
-            emit(out_text, scrub(&request.text, &secrets, max_chars));
-            idle_ec_status::Ok
-        },
-        |message| emit(out_text, panic_failure_json(&message)),
-    )
+    text_export(request_json, "request_json", out_text, |text| {
+        let invalid = |why: String| {
+            let failure = Failure::new(
+                FailureClass::InvalidInput,
+                format!("The text scrub request is not valid: {why}."),
+            );
+            (
+                idle_ec_status::InvalidArgument,
+                failure.to_json().to_string(),
+            )
+        };
+        let request = match serde_json::from_str::<ScrubRequest>(&text) {
+            Ok(r) => r,
+            // serde names an unknown key in its message: bounded.
+            Err(e) => return invalid(one_line(&e.to_string(), 200)),
+        };
+        let max_chars = request.max_chars.unwrap_or(DEFAULT_SCRUB_CHARS);
+        if !(1..=MAX_SCRUB_CHARS).contains(&max_chars) {
+            return invalid(format!(
+                "'maxChars' must be from 1 to {MAX_SCRUB_CHARS}, not {max_chars}"
+            ));
+        }
+        let secrets = Secrets::new(request.redact.iter());
+        (
+            idle_ec_status::Ok,
+            scrub(&request.text, &secrets, max_chars),
+        )
+    })
 }
