@@ -13,7 +13,11 @@ Fewer calls and imports (a smoke run of the benchmark itself).
 [CmdletBinding()]
 param(
     [string] $ModulesPath,
-    [switch] $Quick
+    [switch] $Quick,
+    # Internal (section 0b): time the first calls of one provider and call in this fresh process.
+    [ValidateSet('OursStartSyncCycle', 'ReferenceStartSyncCycle', 'OursGetSyncCycleState', 'ReferenceGetSyncCycleState')]
+    [string] $FirstCalls,
+    [int] $FirstCallCount = 200
 )
 
 Set-StrictMode -Version Latest
@@ -73,11 +77,12 @@ $session.PSObject.Members.Add([psscriptmethod]::new('InvokeCommand', {
             throw "Unexpected command '$CommandName'."
         }))
 $p = New-IdleEntraConnectDirectorySyncProvider
-if (-not $p.StartSyncCycle('Delta', $session).Started -or $p.GetSyncCycleState($session).State -ne 'Idle') { throw 'The provider does not answer as expected on the benchmark session.' }
 
-"IdLE benchmark: PowerShell $($PSVersionTable.PSVersion) ($pwsh), $([System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription), native core $([IdLE.EntraConnect.Interop.EntraConnectProvider]::NativeVersion)"
-"Command: bash scripts/bench.sh   (figures only; nothing is asserted)"
-''
+if (-not $FirstCalls) {
+    "IdLE benchmark: PowerShell $($PSVersionTable.PSVersion) ($pwsh), $([System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription), native core $([IdLE.EntraConnect.Interop.EntraConnectProvider]::NativeVersion)"
+    "Command: bash scripts/bench.sh   (figures only; nothing is asserted)"
+    ''
+}
 
 # 0. Ours against a pure-PowerShell reference provider on the same session. The reference does
 # what any provider must: call InvokeCommand, check the answer, build the result (written here,
@@ -118,32 +123,95 @@ $reference.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
                 }
             }
         }))
+
+if ($FirstCalls) {
+    # Section 0b's child process: nothing has been called yet in this process.
+    $call = @{
+        OursStartSyncCycle         = { $p.StartSyncCycle('Delta', $session) }
+        ReferenceStartSyncCycle    = { $reference.StartSyncCycle('Delta', $session) }
+        OursGetSyncCycleState      = { $p.GetSyncCycleState($session) }
+        ReferenceGetSyncCycleState = { $reference.GetSyncCycleState($session) }
+    }[$FirstCalls]
+    $times = [double[]]::new($FirstCallCount)
+    for ($i = 0; $i -lt $FirstCallCount; $i++) {
+        $t0 = [System.Diagnostics.Stopwatch]::GetTimestamp()
+        $null = & $call
+        $times[$i] = ([System.Diagnostics.Stopwatch]::GetTimestamp() - $t0) * 1e6 / [System.Diagnostics.Stopwatch]::Frequency
+    }
+    '{0} {1}' -f $times[0].ToString('R', [cultureinfo]::InvariantCulture), (Get-Median $times[1..($FirstCallCount - 1)]).ToString('R', [cultureinfo]::InvariantCulture)
+    return
+}
+if (-not $p.StartSyncCycle('Delta', $session).Started -or $p.GetSyncCycleState($session).State -ne 'Idle') { throw 'The provider does not answer as expected on the benchmark session.' }
 if (-not $reference.StartSyncCycle('Delta', $session).Started -or $reference.GetSyncCycleState($session).State -ne 'Idle') { throw 'The reference provider does not answer as expected on the benchmark session.' }
 
 $rounds = if ($Quick) { 7 } else { 21 }
 $batch = if ($Quick) { 200 } else { 1000 }
+# .NET tiers code up and PowerShell compiles scripts over the first several thousand calls of a
+# process: the comparison is made after that (steady state); first calls are section 0b.
+$steadyWarmup = if ($Quick) { 5000 } else { 20000 }
 function Measure-Batch([scriptblock] $Call) {
     $t0 = [System.Diagnostics.Stopwatch]::GetTimestamp()
     for ($i = 0; $i -lt $batch; $i++) { $null = & $Call }
     ([System.Diagnostics.Stopwatch]::GetTimestamp() - $t0) * 1e6 / [System.Diagnostics.Stopwatch]::Frequency / $batch
 }
-$pairs = [ordered]@{
-    StartSyncCycle    = @({ $p.StartSyncCycle('Delta', $session) }, { $reference.StartSyncCycle('Delta', $session) }, 1.0)
-    GetSyncCycleState = @({ $p.GetSyncCycleState($session) }, { $reference.GetSyncCycleState($session) }, 0.5)
-}
-"0. Ours against a pure-PowerShell reference provider (same session; median of $rounds interleaved rounds of $($batch.ToString('N0')) calls; microseconds per call)"
-'   {0,-20} {1,10} {2,10} {3,14} {4,8}' -f 'call', 'ours', 'reference', 'ours/reference', 'target'
-foreach ($name in $pairs.Keys) {
-    $ours, $ref, $target = $pairs[$name]
-    for ($i = 0; $i -lt [math]::Max(1, $warmupCalls / $batch); $i++) { $null = Measure-Batch $ours; $null = Measure-Batch $ref }
-    $oursTimes = [System.Collections.Generic.List[double]]::new()
-    $refTimes = [System.Collections.Generic.List[double]]::new()
+function Measure-Interleaved([scriptblock] $A, [scriptblock] $B) {
+    for ($i = 0; $i -lt $steadyWarmup; $i++) { $null = & $A; $null = & $B }
+    $aTimes = [System.Collections.Generic.List[double]]::new()
+    $bTimes = [System.Collections.Generic.List[double]]::new()
     for ($round = 0; $round -lt $rounds; $round++) {
-        if ($round % 2) { $refTimes.Add((Measure-Batch $ref)); $oursTimes.Add((Measure-Batch $ours)) }
-        else { $oursTimes.Add((Measure-Batch $ours)); $refTimes.Add((Measure-Batch $ref)) }
+        if ($round % 2) { $bTimes.Add((Measure-Batch $B)); $aTimes.Add((Measure-Batch $A)) }
+        else { $aTimes.Add((Measure-Batch $A)); $bTimes.Add((Measure-Batch $B)) }
     }
-    $o = Get-Median $oursTimes.ToArray(); $r = Get-Median $refTimes.ToArray()
-    '   {0,-20} {1,10:F1} {2,10:F1} {3,13:F2}x {4,7:F1}x' -f $name, $o, $r, ($o / $r), $target
+    [pscustomobject]@{ A = Get-Median $aTimes.ToArray(); B = Get-Median $bTimes.ToArray() }
+}
+# What any provider must spend that captures the errors a session only writes (the server's
+# "busy" error): the session's own call, and that call in a nested pipeline (the only capture
+# that also catches errors written deeper in the session's own method calls; docs/performance.md).
+function Invoke-Nested([string] $CommandName, [hashtable] $Parameters) {
+    $ps = [powershell]::Create([System.Management.Automation.RunspaceMode]::CurrentRunspace)
+    try {
+        $null = $ps.AddCommand('Microsoft.PowerShell.Core\ForEach-Object').AddParameter('MemberName', 'InvokeCommand').AddParameter('ArgumentList', @($CommandName, $Parameters))
+        $ps.Invoke([object[]] @($session))
+    }
+    finally { $ps.Dispose() }
+}
+$pairs = [ordered]@{
+    StartSyncCycle    = @{ Ours = { $p.StartSyncCycle('Delta', $session) }; Reference = { $reference.StartSyncCycle('Delta', $session) }; Target = 1.0
+        Direct = { $session.InvokeCommand('Start-ADSyncSyncCycle', @{ PolicyType = 'Delta' }) }; Nested = { Invoke-Nested 'Start-ADSyncSyncCycle' @{ PolicyType = 'Delta' } } }
+    GetSyncCycleState = @{ Ours = { $p.GetSyncCycleState($session) }; Reference = { $reference.GetSyncCycleState($session) }; Target = 0.5
+        Direct = { $session.InvokeCommand('Get-ADSyncScheduler', @{}) }; Nested = { Invoke-Nested 'Get-ADSyncScheduler' @{} } }
+}
+"0. Ours against a pure-PowerShell reference provider (same session; steady state: after $($steadyWarmup.ToString('N0')) calls of each, median of $rounds interleaved rounds of $($batch.ToString('N0')) calls; microseconds per call)"
+'   {0,-20} {1,10} {2,10} {3,14} {4,8}' -f 'call', 'ours', 'reference', 'ours/reference', 'target'
+$floors = [ordered]@{}
+foreach ($name in $pairs.Keys) {
+    $pair = $pairs[$name]
+    $m = Measure-Interleaved $pair.Ours $pair.Reference
+    '   {0,-20} {1,10:F1} {2,10:F1} {3,13:F2}x {4,7:F1}x' -f $name, $m.A, $m.B, ($m.A / $m.B), $pair.Target
+    $floors[$name] = [pscustomobject]@{ Reference = $m.B; Floor = Measure-Interleaved $pair.Direct $pair.Nested }
+}
+'   floors, measured the same way: the session''s own InvokeCommand called directly, and called in a nested pipeline'
+'   {0,-20} {1,10} {2,10} {3,14} {4,14}' -f 'call', 'direct', 'nested', 'direct/ref.', 'nested/ref.'
+foreach ($name in $floors.Keys) {
+    $f = $floors[$name]
+    '   {0,-20} {1,10:F1} {2,10:F1} {3,13:F2}x {4,13:F2}x' -f $name, $f.Floor.A, $f.Floor.B, ($f.Floor.A / $f.Reference), ($f.Floor.B / $f.Reference)
+}
+''
+
+# 0b. First calls: a fresh pwsh per provider and call (an IdLE run makes tens of calls, so this
+# is what a workflow pays), each timing its first call and the median of the next ones.
+$firstCallRun = if ($Quick) { 50 } else { 200 }
+$benchScript = $PSCommandPath
+function Measure-FirstCalls([string] $Which) {
+    $out = & $pwsh -NoProfile -NonInteractive -File $benchScript -ModulesPath $ModulesPath -FirstCalls $Which -FirstCallCount $firstCallRun
+    $first, $median = ([string] ($out | Select-Object -Last 1)).Split(' ')
+    [pscustomobject]@{ First = [double]::Parse($first, [cultureinfo]::InvariantCulture); Median = [double]::Parse($median, [cultureinfo]::InvariantCulture) }
+}
+"0b. First calls in a fresh process (microseconds: the first call, and the median of calls 2..$firstCallRun)"
+'   {0,-20} {1,12} {2,12} {3,12} {4,12} {5,14}' -f 'call', 'ours 1st', 'ref. 1st', 'ours next', 'ref. next', 'next: ours/ref.'
+foreach ($name in $pairs.Keys) {
+    $o = Measure-FirstCalls "Ours$name"; $r = Measure-FirstCalls "Reference$name"
+    '   {0,-20} {1,12:F0} {2,12:F0} {3,12:F1} {4,12:F1} {5,13:F2}x' -f $name, $o.First, $r.First, $o.Median, $r.Median, ($o.Median / $r.Median)
 }
 ''
 

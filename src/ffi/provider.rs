@@ -198,7 +198,7 @@ unsafe fn run_operation(
     provider: *const idle_ec_provider,
     session: *const idle_ec_session,
     out_json: *mut *mut c_char,
-    op: impl FnOnce(&mut CallbackSession) -> Result<serde_json::Value, OpError>,
+    op: impl FnOnce(&mut CallbackSession) -> Result<String, OpError>,
 ) -> idle_ec_status {
     status_boundary_reporting(
         || {
@@ -232,8 +232,8 @@ unsafe fn run_operation(
                 }
             };
             match op(&mut session) {
-                Ok(value) => {
-                    emit(out_json, value.to_string());
+                Ok(json) => {
+                    emit(out_json, json);
                     idle_ec_status::Ok
                 }
                 Err(OpError::Argument(status, json)) => {
@@ -255,8 +255,9 @@ unsafe fn run_operation(
     )
 }
 
-fn to_json_value(value: impl serde::Serialize) -> Result<serde_json::Value, OpError> {
-    serde_json::to_value(value).map_err(|e| {
+/// The result's JSON text, written straight from the typed result (no `Value` in between).
+fn to_json_text(value: impl serde::Serialize) -> Result<String, OpError> {
+    serde_json::to_string(&value).map_err(|e| {
         OpError::Failed(Failure::new(
             FailureClass::Internal,
             format!("Could not serialise the result ({e}). Please report this as a bug."),
@@ -292,7 +293,7 @@ pub unsafe extern "C" fn idle_ec_provider_start_sync_cycle(
     run_operation(provider, session, out_json, |s| {
         let policy = read_str(policy_type)
             .map_err(|status| OpError::Argument(status, argument_failure(status, "policy_type")))?;
-        to_json_value(provider::start_sync_cycle(s, &policy, UtcTime::now())?)
+        to_json_text(provider::start_sync_cycle(s, &policy, UtcTime::now())?)
     })
 }
 
@@ -315,7 +316,7 @@ pub unsafe extern "C" fn idle_ec_provider_get_sync_cycle_state(
     out_json: *mut *mut c_char,
 ) -> idle_ec_status {
     run_operation(provider, session, out_json, |s| {
-        to_json_value(provider::get_sync_cycle_state(s)?)
+        to_json_text(provider::get_sync_cycle_state(s)?)
     })
 }
 
@@ -360,6 +361,8 @@ pub unsafe extern "C" fn idle_ec_provider_get_sync_cycle_runs(
                 ))
             }
         };
-        Ok(provider::get_sync_cycle_runs(s, &since)?.to_json())
+        Ok(provider::get_sync_cycle_runs(s, &since)?
+            .to_json()
+            .to_string())
     })
 }

@@ -45,6 +45,54 @@ Describe 'Provider edges' {
         (Get-TestFailure { $provider.StartSyncCycle('Delta', $session) }).ErrorId | Should -Be 'IdLE.DirectorySync.CycleBusy'
     }
 
+    It 'every error a session writes is captured, also after output and from methods two calls deep' {
+        # The busy error comes first, output follows, the access-denied error comes last and from
+        # a method two calls deep: the access-denied one must win (it is the cause to fix first),
+        # which only happens when the capture saw all of them. A method call sends what it writes
+        # to the outermost pipeline; only a pipeline of the provider's own catches it there (a
+        # redirection around the session's script does not). The session writes as a server
+        # does, with errors that do not stop it (Pester runs tests with 'Stop').
+        $session = [pscustomobject]@{ PSTypeName = 'Test.ManyErrorsSession' }
+        $session.PSObject.Members.Add([psscriptmethod]::new('Deny', {
+                    $ErrorActionPreference = 'Continue'
+                    Write-TestError -Message (Get-AdSyncText -Name NoRights) -ExceptionType 'System.UnauthorizedAccessException'
+                }))
+        $session.PSObject.Members.Add([psscriptmethod]::new('Inner', { $this.Deny() }))
+        $session.PSObject.Members.Add([psscriptmethod]::new('InvokeCommand', {
+                    param([string] $CommandName, [hashtable] $Parameters)
+                    $ErrorActionPreference = 'Continue'
+                    Write-TestError -Message (Get-AdSyncText -Name Busy)
+                    [pscustomobject]@{ Result = 'Success' }
+                    $this.Inner()
+                }))
+        (Get-TestFailure { $provider.StartSyncCycle('Delta', $session) }).ErrorId | Should -Be 'IdLE.DirectorySync.PermissionDenied'
+    }
+
+    It 'a session whose InvokeCommand is a compiled method works, and what it throws is classified' {
+        if (-not ('IdLE.Tests.CompiledSession' -as [type])) {
+            Add-Type -TypeDefinition @'
+namespace IdLE.Tests
+{
+    public sealed class CompiledSession
+    {
+        public string Deny { get; set; }
+        public object InvokeCommand(string CommandName, System.Collections.Hashtable Parameters)
+        {
+            if (Deny != null) { throw new System.UnauthorizedAccessException(Deny); }
+            var result = new System.Collections.Hashtable();
+            result["Result"] = "Success";
+            return result;
+        }
+    }
+}
+'@
+        }
+        $compiled = [IdLE.Tests.CompiledSession]::new()
+        $provider.StartSyncCycle('Delta', $compiled).Started | Should -BeTrue
+        $compiled.Deny = Get-AdSyncText -Name NoRights
+        (Get-TestFailure { $provider.StartSyncCycle('Delta', $compiled) }).ErrorId | Should -Be 'IdLE.DirectorySync.PermissionDenied'
+    }
+
     It 'stopping the pipeline <AfterMs> ms into a session call stops it, unclassified, and the provider stays usable' -ForEach @(
         @{ AfterMs = 100 }
         @{ AfterMs = 300 }

@@ -207,9 +207,9 @@ public sealed unsafe class EntraConnectProvider : IDisposable
             }
             return new RemoteSessionInvoker(provider, computerName, credential, RemoteSessionOptions.CommandsOnly);
         }
-        if (session.Methods["InvokeCommand"] is not null)
+        if (session.Methods["InvokeCommand"] is { } invokeCommand)
         {
-            return new InvokeCommandInvoker(session);
+            return new InvokeCommandInvoker(session, invokeCommand);
         }
         string typeName = SafeText.Echo(session.TypeNames.Count > 0 ? session.TypeNames[0] : baseObject.GetType().FullName ?? "object");
         string hint = !shape.Next && baseObject is string

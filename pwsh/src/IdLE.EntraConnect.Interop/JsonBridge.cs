@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Security;
@@ -222,22 +223,32 @@ public static class JsonBridge
     /// PSCustomObject (so results read like other cmdlets' output), nested objects become
     /// hashtables (the IdLE contract's <c>Details</c>), arrays become object arrays.
     /// </summary>
+    /// <remarks>
+    /// One forward pass of a <see cref="Utf8JsonReader"/>, no document in between: this runs on
+    /// every provider call and every wait decision.
+    /// </remarks>
     public static object? FromJson(string json)
     {
-        using JsonDocument doc = JsonDocument.Parse(json);
-        return doc.RootElement.ValueKind == JsonValueKind.Object
-            ? ToPSCustomObject(doc.RootElement)
-            : ToValue(doc.RootElement);
-    }
-
-    internal static PSObject ToPSCustomObject(JsonElement element)
-    {
-        var result = new PSObject();
-        foreach (JsonProperty property in element.EnumerateObject())
+        byte[] rented = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
         {
-            result.Properties.Add(new PSNoteProperty(property.Name, ToValue(property.Value)));
+            int length = System.Text.Encoding.UTF8.GetBytes(json, rented);
+            var reader = new Utf8JsonReader(rented.AsSpan(0, length), new JsonReaderOptions { MaxDepth = 128 });
+            if (!reader.Read())
+            {
+                throw new JsonException("The JSON text is empty.");
+            }
+            object? value = reader.TokenType == JsonTokenType.StartObject ? ReadObject(ref reader, topLevel: true) : ReadValue(ref reader);
+            if (reader.Read())
+            {
+                throw new JsonException("The JSON text goes on after its value.");
+            }
+            return value;
         }
-        return result;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>A JSON object as a case-insensitive hashtable.</summary>
@@ -278,6 +289,59 @@ public static class JsonBridge
             default:
                 return null;
         }
+    }
+
+    /// <summary>The value at the reader's current token (its first token already read).</summary>
+    private static object? ReadValue(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                return ReadObject(ref reader, topLevel: false);
+            case JsonTokenType.StartArray:
+                var items = new List<object?>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    items.Add(ReadValue(ref reader));
+                }
+                return items.ToArray();
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.Number:
+                if (reader.TryGetInt32(out int n)) { return n; }
+                if (reader.TryGetInt64(out long l)) { return l; }
+                return reader.GetDouble();
+            case JsonTokenType.True:
+                return true;
+            case JsonTokenType.False:
+                return false;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>An object: a PSCustomObject at the top level, a case-insensitive hashtable below.</summary>
+    private static object ReadObject(ref Utf8JsonReader reader, bool topLevel)
+    {
+        PSObject? result = topLevel ? new PSObject() : null;
+        Hashtable? table = topLevel ? null : new Hashtable(StringComparer.OrdinalIgnoreCase);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            object? value = ReadValue(ref reader);
+            if (result is not null)
+            {
+                // The core writes each key once: the duplicate check of a plain Add (a lookup
+                // through every member source of the object, per property) is skipped.
+                result.Properties.Add(new PSNoteProperty(name, value), preValidated: true);
+            }
+            else
+            {
+                table![name] = value;
+            }
+        }
+        return (object?)result ?? table!;
     }
 }
 

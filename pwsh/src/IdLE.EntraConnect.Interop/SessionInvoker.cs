@@ -9,14 +9,18 @@ namespace IdLE.EntraConnect.Interop;
 
 /// <summary>
 /// How one provider call reaches the server: the PowerShell side of the one callback table the
-/// core sees, whatever kind of AuthSession the host gave. The trampoline asks it to put the
-/// command into a nested pipeline of its own; errors while preparing become part of the answer,
-/// so the core classifies them like any other remote error.
+/// core sees, whatever kind of AuthSession the host gave. It runs the command so that written
+/// errors are captured (<see cref="SessionCapture"/>); errors while preparing become part of the
+/// answer, so the core classifies them like any other remote error.
 /// </summary>
 internal abstract class SessionInvoker
 {
-    /// <summary>Adds the command to <paramref name="ps"/>; false (with errors added) when it cannot be run.</summary>
-    internal abstract bool Prepare(PowerShell ps, string commandName, Hashtable parameters, List<RemoteErrorInfo> errors);
+    /// <summary>
+    /// Runs the command. Returns its output (ErrorRecords among it are errors it wrote), or null
+    /// when it could not be run; errors it wrote elsewhere, or that kept it from running, are
+    /// added to <paramref name="errors"/>. A stop and our own classified failures are thrown.
+    /// </summary>
+    internal abstract Collection<PSObject>? Run(string commandName, Hashtable parameters, List<RemoteErrorInfo> errors);
 
     /// <summary>Releases what the call opened; never throws.</summary>
     internal virtual void Close()
@@ -34,19 +38,20 @@ internal abstract class SessionInvoker
 internal sealed class InvokeCommandInvoker : SessionInvoker
 {
     private readonly PSObject _session;
+    private readonly PSMethodInfo _invokeCommand;
 
-    internal InvokeCommandInvoker(PSObject session) => _session = session;
+    /// <summary>A session and its InvokeCommand method, as the provider found it.</summary>
+    internal InvokeCommandInvoker(PSObject session, PSMethodInfo invokeCommand)
+    {
+        _session = session;
+        _invokeCommand = invokeCommand;
+    }
 
     internal override object? SecretSource => _session;
 
-    internal override bool Prepare(PowerShell ps, string commandName, Hashtable parameters, List<RemoteErrorInfo> errors)
-    {
-        ps.AddCommand(InvokeAuthSessionCommand.Info)
-            .AddParameter(nameof(InvokeAuthSessionCommand.Session), _session)
-            .AddParameter(nameof(InvokeAuthSessionCommand.CommandName), commandName)
-            .AddParameter(nameof(InvokeAuthSessionCommand.Parameters), parameters);
-        return true;
-    }
+    internal override Collection<PSObject>? Run(string commandName, Hashtable parameters, List<RemoteErrorInfo> errors) =>
+        SessionCapture.RunNested(ps => ps.AddCommand(InvokeAuthSessionCommand.Info)
+            .AddParameter(nameof(InvokeAuthSessionCommand.Call), new SessionCall(_invokeCommand, commandName, parameters)), errors);
 }
 
 /// <summary>
@@ -83,7 +88,7 @@ internal sealed class RemoteSessionInvoker : SessionInvoker
         _commandsOnly = commandsOnly;
     }
 
-    internal override bool Prepare(PowerShell ps, string commandName, Hashtable parameters, List<RemoteErrorInfo> errors)
+    internal override Collection<PSObject>? Run(string commandName, Hashtable parameters, List<RemoteErrorInfo> errors)
     {
         if (!RemoteCommand.IsAllowed(commandName))
         {
@@ -93,20 +98,21 @@ internal sealed class RemoteSessionInvoker : SessionInvoker
                 Category = nameof(ErrorCategory.InvalidOperation),
                 Terminating = true,
             });
-            return false;
+            return null;
         }
         if (_session is null && !Open(errors))
         {
-            return false;
+            return null;
         }
-        ps.AddCommand(InvokeProviderMethodCommand.Info)
+        // Remote calls take milliseconds: the nested pipeline's cost does not matter here, and
+        // it also catches what Invoke-Command writes from the far side.
+        return SessionCapture.RunNested(ps => ps.AddCommand(InvokeProviderMethodCommand.Info)
             .AddParameter(nameof(InvokeProviderMethodCommand.Provider), _provider)
             .AddParameter(nameof(InvokeProviderMethodCommand.Method), "InvokeRemoteCommand")
             .AddParameter(nameof(InvokeProviderMethodCommand.Arguments), new object?[]
             {
                 _session, RemoteCommand.For(_session!, _commandsOnly), new object?[] { commandName, parameters },
-            });
-        return true;
+            }), errors);
     }
 
     /// <summary>Calls NewRemoteSession(ComputerName, Credential) once per provider call.</summary>

@@ -91,92 +91,49 @@ internal sealed unsafe class SessionTrampoline
 
     /// <summary>
     /// Runs the command through the session (its InvokeCommand, or the provider's
-    /// InvokeRemoteCommand for a PSSession) in a nested pipeline of the caller's runspace, so that
-    /// errors the command only *writes* (the server's "busy" error is non-terminating) are
-    /// captured in that pipeline's error stream instead of slipping past as success.
+    /// InvokeRemoteCommand for a PSSession) so that errors the command only *writes* are
+    /// captured (<see cref="SessionCapture"/>), and writes the answer for the core.
     /// </summary>
-    /// <remarks>
-    /// The pipeline holds one compiled cmdlet, <see cref="InvokeAuthSessionCommand"/>. A script
-    /// there (<c>$Session.InvokeCommand(...)</c>) did the same for about 80 µs more a call, and
-    /// a script block with <c>2>&amp;1</c> in the caller's own pipeline does not work at all:
-    /// errors written inside a method call escape that redirection (ProviderFailureTests).
-    /// </remarks>
     private ArrayBufferWriter<byte> Run(string commandName, Hashtable parameters)
     {
         var output = new List<object?>();
         var errors = new List<RemoteErrorInfo>();
-        using (PowerShell ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+        try
         {
-            try
+            Collection<PSObject>? results = _invoker.Run(commandName, parameters, errors);
+            foreach (PSObject item in results ?? new Collection<PSObject>())
             {
-                // Every kind of session fills the same table: the invoker puts the command into
-                // this pipeline (opening a provider-made session first, if needed).
-                if (!_invoker.Prepare(ps, commandName, parameters, errors))
+                if (item is null)
                 {
-                    return AnswerJson(output, errors, errors.Count > 0 ? SafeText.SecretsOf(_invoker.SecretSource) : null);
+                    continue;
                 }
-                Collection<PSObject> results = ps.Invoke();
-                // A stop that reaches the nested pipeline may end it without an exception; its
-                // partial (often empty) output must not be read as the server's answer.
-                if (ps.InvocationStateInfo.State == PSInvocationState.Stopped)
+                // Errors the command wrote, merged into the output (by the capture, or by a
+                // host that merges streams or returns Invoke-Command's errors), are errors.
+                if (RemoteErrorInfo.IsErrorRecord(item))
                 {
-                    throw new PipelineStoppedException();
+                    errors.Add(RemoteErrorInfo.FromOutputItem(item, terminating: false));
                 }
-                foreach (PSObject item in results)
+                else
                 {
-                    if (item is null)
-                    {
-                        continue;
-                    }
-                    // Hosts that merge streams (2>&1) or return Invoke-Command's errors hand
-                    // ErrorRecords back as output.
-                    if (RemoteErrorInfo.IsErrorRecord(item))
-                    {
-                        errors.Add(RemoteErrorInfo.FromOutputItem(item, terminating: false));
-                    }
-                    else
-                    {
-                        output.Add(item);
-                    }
+                    output.Add(item);
                 }
             }
-            catch (Exception e) when (ErrorRecords.FindStop(e) is { } stopped)
-            {
-                throw stopped;
-            }
-            catch (Exception e) when (FindNestedClassified(e) is { } nested)
-            {
-                // The session called one of our providers, which refused (e.g. as re-entrant):
-                // that classified failure is the answer, not an error of the server.
-                throw nested;
-            }
-            catch (Exception e)
-            {
-                errors.Add(RemoteErrorInfo.FromException(e));
-            }
-            foreach (ErrorRecord record in ps.Streams.Error)
-            {
-                errors.Add(RemoteErrorInfo.FromErrorRecord(record, terminating: false));
-            }
+        }
+        catch (Exception e) when (ErrorRecords.FindStop(e) is { } stopped)
+        {
+            throw stopped;
+        }
+        catch (Exception e) when (SessionCapture.FindClassified(e) is { } nested)
+        {
+            // The session called one of our providers, which refused (e.g. as re-entrant):
+            // that classified failure is the answer, not an error of the server.
+            throw nested;
+        }
+        catch (Exception e)
+        {
+            errors.Add(RemoteErrorInfo.FromException(e));
         }
         return AnswerJson(output, errors, errors.Count > 0 ? SafeText.SecretsOf(_invoker.SecretSource) : null);
-    }
-
-    /// <summary>A classified exception of ours inside <paramref name="e"/>, however PowerShell wrapped it.</summary>
-    private static DirectorySyncException? FindNestedClassified(Exception e)
-    {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is DirectorySyncException classified)
-            {
-                return classified;
-            }
-            if (inner is IContainsErrorRecord { ErrorRecord.Exception: DirectorySyncException carried })
-            {
-                return carried;
-            }
-        }
-        return null;
     }
 
     /// <summary>
