@@ -41,7 +41,10 @@ impl Run {
             Action::ReadState { .. } | Action::Poll { .. } => self.calls.push("state"),
             Action::Trigger { .. } => self.calls.push("trigger"),
             Action::ReadRuns { .. } => self.calls.push("runs"),
-            Action::Done(_) | Action::Fail(_) => {}
+            Action::FindProvider { .. }
+            | Action::AcquireSession { .. }
+            | Action::Done(_)
+            | Action::Fail(_) => {}
         }
         self.last = Some(d.clone());
         d

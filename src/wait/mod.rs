@@ -201,8 +201,10 @@ mod input;
 mod json;
 mod machine;
 mod observation;
+mod own;
 mod render;
 mod server_time;
+mod with;
 
 pub use crate::adsync::SyncState;
 pub use config::{
@@ -220,3 +222,7 @@ pub use machine::{
 };
 pub use observation::{Observation, ServerMarks};
 pub use server_time::{parse_server_time, parse_server_time_text, ServerTime};
+pub use with::{
+    ProviderFacts, StepPlan, StepRequest, DEFAULT_PROVIDER_ALIAS, PROVIDER_METHODS, STEP_TYPE,
+    WITH_KEYS,
+};
