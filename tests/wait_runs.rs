@@ -549,7 +549,9 @@ fn the_json_form_of_a_run_history_wait() {
     );
     assert_eq!(
         d,
-        json!({"action":"readRuns","afterMs":0,"purpose":"reference","since":null,"events":[]})
+        json!({"action":"readRuns","afterMs":0,"purpose":"reference","since":null,"events":[],
+               "call":{"method":"GetSyncCycleRuns","arguments":[null],"answer":"runs",
+                       "failed":"runsFailed"}})
     );
     let d = step(
         &mut m,
