@@ -365,6 +365,21 @@ idle_ec_status idle_ec_wait_new(const char *config_json,
                                 idle_ec_wait **out_wait,
                                 char **out_error_json);
 
+// Creates the wait machine of one run of the step, from the step's request JSON: its name,
+// its `With` entries as the host wrote them, and facts about values only the host can inspect
+// (see the `wait` module's `with` documentation). Every rule about `With` is the machine's: a
+// refused `With` does not fail here, it is the machine's first decision (`fail`, with its one
+// `DirectorySyncFailed` event). Before the wait the machine asks the step to find the provider
+// (`findProvider`) and to acquire the session (`acquireSession`).
+//
+// On `IDLE_EC_STATUS_OK`, `*out_wait` receives a machine to free with [`idle_ec_wait_free`].
+// `step_json` and `out_wait` may not be NULL (`IDLE_EC_STATUS_NULL_ARGUMENT`); text that is not
+// UTF-8 is `IDLE_EC_STATUS_INVALID_UTF8`. Thread-safe.
+//
+// # Safety
+// `step_json` must be NULL or NUL-terminated; `out_wait` NULL or valid for one pointer write.
+idle_ec_status idle_ec_wait_new_step(const char *step_json, idle_ec_wait **out_wait);
+
 // Feeds the machine one input, a JSON object, observed at `now_ms` (milliseconds of a monotonic
 // clock of the caller's choice, the same clock for every call on one machine), and returns the
 // next decision.

@@ -42,7 +42,9 @@ fn a_full_wait_in_json() {
     let d: Value = serde_json::from_str(&m.start_json(1_000)).unwrap();
     assert_eq!(
         d,
-        json!({"action":"readState","afterMs":0,"purpose":"baseline","events":[]})
+        json!({"action":"readState","afterMs":0,"purpose":"baseline","events":[],
+               "call":{"method":"GetSyncCycleState","arguments":[],"answer":"baseline",
+                       "failed":"pollFailed"}})
     );
 
     // The scheduler's object as PowerShell 7 and 5.1 write it.
@@ -256,4 +258,214 @@ fn the_triggered_event_names_the_computer_when_the_step_gives_one() {
         let data = &d["events"][0]["data"];
         assert_eq!(data.get("computerName").and_then(Value::as_str), expected);
     }
+}
+
+fn step_machine(with: Value) -> WaitMachine {
+    WaitMachine::for_step_json(
+        &json!({"stepName": "Sync", "with": with, "dataLimits": {"maxDepth": 16, "maxValues": 10000}})
+            .to_string(),
+    )
+}
+
+#[test]
+fn a_step_finds_its_provider_and_session_before_the_wait() {
+    let mut m = step_machine(json!([["AuthSessionName", "EC"], ["PolicyType", "dElTa "],
+        ["Wait", true], ["ComputerName", " sync01 "],
+        ["authsessionoptions", {"table": true, "dataProblem": null}]]));
+    let d = step(&mut m, 0, json!({"kind": "start"}));
+    assert_eq!(
+        d,
+        json!({"action": "findProvider", "alias": "DirectorySync",
+               "methods": ["StartSyncCycle", "GetSyncCycleState", "GetSyncCycleRuns"], "events": []})
+    );
+    let d = step(
+        &mut m,
+        1,
+        json!({"kind": "provider", "found": true,
+        "methods": ["StartSyncCycle", "GetSyncCycleState", "GetSyncCycleRuns"]}),
+    );
+    assert_eq!(
+        d,
+        json!({"action": "acquireSession", "name": "EC",
+               "optionsKey": "authsessionoptions", "events": []})
+    );
+    let d = step(&mut m, 2, json!({"kind": "session"}));
+    assert_eq!(d["action"], "readState");
+    assert_eq!(d["call"]["arguments"], json!(["sync01"]));
+    let d = step(
+        &mut m,
+        3,
+        json!({"kind": "baseline", "answers": [{"State": "Idle"}]}),
+    );
+    // The provider has GetSyncCycleRuns: the reference comes before the trigger.
+    assert_eq!(d["action"], "readRuns");
+    assert_eq!(d["call"]["arguments"], json!([null, "sync01"]));
+    let d = step(
+        &mut m,
+        4,
+        json!({"kind": "runs", "answers": [{"Reference": {"RunHistoryId": "a"}, "Runs": []}]}),
+    );
+    assert_eq!(d["action"], "trigger");
+    // The canonical policy type and the trimmed computer name, as the provider gets them.
+    assert_eq!(
+        d["call"],
+        json!({"method": "StartSyncCycle", "arguments": ["Delta", "sync01"],
+        "answer": "triggered", "failed": "triggerFailed"})
+    );
+    let d = step(&mut m, 5, json!({"kind": "triggered", "answers": []}));
+    assert_eq!(d["action"], "fail");
+    assert_eq!(d["failure"]["class"], "UnexpectedResponse");
+    assert_eq!(
+        d["failure"]["message"],
+        "The provider's StartSyncCycle returned nothing; exactly one result object is expected."
+    );
+    assert_eq!(event_types(&d), ["DirectorySyncFailed"]);
+}
+
+#[test]
+fn a_refused_with_is_the_first_decision_with_one_failed_event() {
+    let mut m = step_machine(json!([
+        ["AuthSessionName", "EC"],
+        ["PolicyType", "Delta"],
+        ["Colour", "blue"]
+    ]));
+    let d = step(&mut m, 0, json!({"kind": "start"}));
+    assert_eq!(d["action"], "fail");
+    assert_eq!(
+        d["failure"]["errorId"],
+        "IdLE.DirectorySync.InvalidArgument"
+    );
+    assert!(d["failure"]["message"].as_str().unwrap().starts_with(
+        "IdLE.Step.TriggerDirectorySync 'Sync': With.Colour is not a key of IdLE.Step.TriggerDirectorySync."));
+    assert_eq!(event_types(&d), ["DirectorySyncFailed"]);
+    assert_eq!(d["events"][0]["message"], d["failure"]["message"]);
+    assert_eq!(d["events"][0]["data"]["class"], "InvalidInput");
+    assert_data_only(&d);
+    // A range the wait configuration refuses is refused the same way.
+    let mut m = step_machine(json!([
+        ["AuthSessionName", "EC"],
+        ["PolicyType", "Delta"],
+        ["TimeoutSeconds", 0]
+    ]));
+    let d = step(&mut m, 0, json!({"kind": "start"}));
+    assert!(d["failure"]["message"].as_str().unwrap().starts_with(
+        "IdLE.Step.TriggerDirectorySync 'Sync': TimeoutSeconds must be between 1 and 86400"
+    ));
+}
+
+#[test]
+fn host_side_failures_are_inputs() {
+    let with = json!([
+        ["AuthSessionName", "EC"],
+        ["PolicyType", "Delta"],
+        ["Provider", "Mine"]
+    ]);
+    // No provider under the alias; a provider without GetSyncCycleState.
+    for (facts, says) in [
+        (
+            json!({"kind": "provider", "found": false}),
+            "no provider under the alias 'Mine'",
+        ),
+        (
+            json!({"kind": "provider", "found": true, "methods": ["StartSyncCycle"]}),
+            "has no method 'GetSyncCycleState'",
+        ),
+    ] {
+        let mut m = step_machine(with.clone());
+        step(&mut m, 0, json!({"kind": "start"}));
+        let d = step(&mut m, 0, facts);
+        assert_eq!(d["failure"]["class"], "InvalidInput");
+        assert!(
+            d["failure"]["message"].as_str().unwrap().contains(says),
+            "{d}"
+        );
+        assert_eq!(event_types(&d), ["DirectorySyncFailed"]);
+    }
+    let started = |m: &mut WaitMachine| {
+        step(m, 0, json!({"kind": "start"}));
+        step(
+            m,
+            0,
+            json!({"kind": "provider", "found": true, "methods": ["StartSyncCycle", "GetSyncCycleState"]}),
+        )
+    };
+    // The broker said no.
+    let mut m = step_machine(with.clone());
+    started(&mut m);
+    let d = step(
+        &mut m,
+        0,
+        json!({"kind": "sessionFailed", "message": "broker says no"}),
+    );
+    assert_eq!(d["failure"]["class"], "AuthSessionUnavailable");
+    assert_eq!(d["failure"]["message"],
+        "IdLE.Step.TriggerDirectorySync 'Sync': the host could not provide the AuthSession 'EC': broker says no");
+    assert_eq!(event_types(&d), ["DirectorySyncFailed"]);
+    // A stop before the session was acquired ends quietly: nothing was started.
+    let mut m = step_machine(with.clone());
+    started(&mut m);
+    let d = step(&mut m, 0, json!({"kind": "cancel"}));
+    assert_eq!(d["failure"]["class"], "Cancelled");
+    assert_eq!(event_types(&d), Vec::<String>::new());
+    // The EventSink threw during the wait: Internal, once.
+    let mut m = step_machine(with.clone());
+    started(&mut m);
+    step(&mut m, 0, json!({"kind": "session"}));
+    let d = step(
+        &mut m,
+        0,
+        json!({"kind": "hostFailed", "message": "sink down"}),
+    );
+    assert_eq!(d["failure"]["class"], "Internal");
+    assert_eq!(
+        d["failure"]["message"],
+        "IdLE.Step.TriggerDirectorySync 'Sync' failed unexpectedly: sink down"
+    );
+    assert_eq!(event_types(&d), ["DirectorySyncFailed"]);
+    let again = step(
+        &mut m,
+        0,
+        json!({"kind": "hostFailed", "message": "sink down again"}),
+    );
+    assert_eq!(again["failure"], d["failure"]);
+    assert_eq!(event_types(&again), Vec::<String>::new());
+    // After done whose events the host could not write: Internal, with its event.
+    let mut m = step_machine(with);
+    started(&mut m);
+    step(&mut m, 0, json!({"kind": "session"}));
+    let done = step(
+        &mut m,
+        0,
+        json!({"kind": "triggered", "answers": [{"Started": true, "Message": "ok"}]}),
+    );
+    assert_eq!(done["action"], "done");
+    let d = step(
+        &mut m,
+        0,
+        json!({"kind": "hostFailed", "message": "sink down"}),
+    );
+    assert_eq!(d["failure"]["class"], "Internal");
+    assert_eq!(event_types(&d), ["DirectorySyncFailed"]);
+}
+
+#[test]
+fn an_own_result_is_read_strictly_and_a_mismatch_is_internal() {
+    let mut m = WaitMachine::from_config_json(r#"{"wait":true}"#).unwrap();
+    m.start_json(0);
+    // What the lenient reader accepts from a foreign provider, our own result may not be.
+    let d = step(
+        &mut m,
+        1,
+        json!({"kind": "baseline", "own": {"State": "Idle"}}),
+    );
+    assert_eq!(d["action"], "fail");
+    assert_eq!(d["failure"]["class"], "Internal");
+    let message = d["failure"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "The provider's own GetSyncCycleState result does not match the core's layout"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("InProgress"), "{message}");
 }

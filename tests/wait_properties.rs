@@ -291,7 +291,11 @@ fn drive(s: &Scenario) -> Result<Outcome, TestCaseError> {
                     }
                 }
                 // Run history is off in these scenarios (tests/wait_runs.rs covers it).
-                Action::ReadRuns { .. } | Action::Done(_) | Action::Fail(_) => unreachable!(),
+                Action::ReadRuns { .. }
+                | Action::FindProvider { .. }
+                | Action::AcquireSession { .. }
+                | Action::Done(_)
+                | Action::Fail(_) => unreachable!(),
             }
         };
         now += after;

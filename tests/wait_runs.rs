@@ -41,7 +41,10 @@ impl Run {
             Action::ReadState { .. } | Action::Poll { .. } => self.calls.push("state"),
             Action::Trigger { .. } => self.calls.push("trigger"),
             Action::ReadRuns { .. } => self.calls.push("runs"),
-            Action::Done(_) | Action::Fail(_) => {}
+            Action::FindProvider { .. }
+            | Action::AcquireSession { .. }
+            | Action::Done(_)
+            | Action::Fail(_) => {}
         }
         self.last = Some(d.clone());
         d
@@ -546,7 +549,9 @@ fn the_json_form_of_a_run_history_wait() {
     );
     assert_eq!(
         d,
-        json!({"action":"readRuns","afterMs":0,"purpose":"reference","since":null,"events":[]})
+        json!({"action":"readRuns","afterMs":0,"purpose":"reference","since":null,"events":[],
+               "call":{"method":"GetSyncCycleRuns","arguments":[null],"answer":"runs",
+                       "failed":"runsFailed"}})
     );
     let d = step(
         &mut m,

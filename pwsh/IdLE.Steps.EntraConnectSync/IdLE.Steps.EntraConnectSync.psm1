@@ -79,63 +79,6 @@ function Get-IdleStepMetadataCatalog {
     return $copy
 }
 
-function ConvertTo-DirectorySyncStepError {
-    # An ErrorRecord for a classified failure (a failure object from the wait machine, or an
-    # invalid With key found here).
-    param(
-        [Parameter(Mandatory)] [object] $Failure
-    )
-    return [IdLE.EntraConnect.Interop.DirectorySyncException]::FromFailure($Failure).ErrorRecord
-}
-
-function Get-WithProblem {
-    # Returns $null when With is acceptable to this module, or a message naming the offending key.
-    # Numeric ranges, the policy type and wait settings are checked by the native wait machine.
-    param([object] $With)
-
-    if ($null -eq $With -or $With -isnot [hashtable]) {
-        return "Step.With must be a hashtable with at least AuthSessionName and PolicyType."
-    }
-    $schema = $script:StepMetadataCatalog[$script:StepType].WithSchema
-    $allowed = @($schema.RequiredKeys) + @($schema.OptionalKeys)
-    foreach ($key in $With.Keys) {
-        if ($allowed -notcontains $key) {
-            return "With.$([IdLE.EntraConnect.Interop.SafeText]::Echo($key)) is not a key of $($script:StepType). Allowed keys: $($allowed -join ', ')."
-        }
-    }
-    $name = $With['AuthSessionName']
-    if ($name -isnot [string] -or [string]::IsNullOrWhiteSpace($name)) {
-        return "With.AuthSessionName is required: the name of the AuthSession the host's AuthSessionBroker hands out for the Entra Connect server."
-    }
-    # A NUL would cut a name short in any C string on the host's side: refused before any call.
-    foreach ($textKey in 'AuthSessionName', 'PolicyType', 'Provider') {
-        if ($With[$textKey] -is [string] -and $With[$textKey].Contains([char] 0)) {
-            return "With.$textKey contains a NUL character (\0); remove it."
-        }
-    }
-    if ($With.ContainsKey('PolicyType') -eq $false -or $null -eq $With['PolicyType']) {
-        return "With.PolicyType is required: 'Delta' or 'Initial'."
-    }
-    if ($With.ContainsKey('Provider') -and ($With['Provider'] -isnot [string] -or [string]::IsNullOrWhiteSpace($With['Provider']))) {
-        return "With.Provider must be the non-empty alias of a provider in the host's Providers hashtable (default 'DirectorySync')."
-    }
-    if ($With.ContainsKey('AuthSessionOptions') -and $null -ne $With['AuthSessionOptions']) {
-        if ($With['AuthSessionOptions'] -isnot [hashtable]) {
-            return "With.AuthSessionOptions must be a hashtable of data for the host's AuthSessionBroker."
-        }
-        $optionsProblem = [IdLE.EntraConnect.Interop.DataOnly]::Problem($With['AuthSessionOptions'])
-        if ($null -ne $optionsProblem) {
-            return "With.AuthSessionOptions must hold data only (no script blocks, script properties or script methods, no NUL characters), at most $([IdLE.EntraConnect.Interop.DataOnly]::MaxDepth) levels deep and $([IdLE.EntraConnect.Interop.DataOnly]::MaxValues) values; it $optionsProblem."
-        }
-    }
-    foreach ($flag in 'Wait', 'WaitForRunningCycle', 'FailOnRunErrors') {
-        if ($With.ContainsKey($flag) -and $With[$flag] -isnot [bool] -and $With[$flag] -isnot [switch]) {
-            return "With.$flag must be `$true or `$false."
-        }
-    }
-    return $null
-}
-
 function Test-MethodTakesAuthSession {
     # IdLE passes the session only to methods that declare a parameter literally named AuthSession.
     param([System.Management.Automation.PSMethodInfo] $Method)
@@ -170,42 +113,37 @@ function Invoke-ProviderMethod {
     return $method.Invoke($callArguments.ToArray())
 }
 
-function Get-ProviderObservation {
-    # Calls one provider method and turns what happened into the wait machine's input: the one
-    # result object (as Kind, under ResultKey), or a failure (as FailedKind; our provider's
-    # failure keeps its class, so the machine reports its ErrorId). A stop, however PowerShell
-    # wrapped it (a ScriptMethod stopped while it ran reaches us as 'Exception calling ...'),
-    # stays a stop.
+function Invoke-ProviderCall {
+    # Calls the provider as the machine's decision says (its method, its arguments) and returns
+    # the machine's input: every object the method returned (the machine judges them), or the
+    # error classified (our provider's failure keeps its class; the session's and the options'
+    # values are masked in every text before it goes on). A stop, however PowerShell wrapped it
+    # (a ScriptMethod stopped while it ran reaches us as 'Exception calling ...'), stays a stop.
     param(
         [object] $Provider,
-        [string] $Name,
-        [object[]] $Arguments,
+        [object] $Call,
         [object] $AuthSession,
-        [string] $Kind,
-        [string] $ResultKey,
-        [string] $FailedKind,
         [object] $AuthSessionOptions
     )
     try {
-        $answer = @(Invoke-ProviderMethod -Provider $Provider -Name $Name -Arguments $Arguments -AuthSession $AuthSession)
+        $answers = @(Invoke-ProviderMethod -Provider $Provider -Name ([string] $Call.method) -Arguments @($Call.arguments) -AuthSession $AuthSession)
     }
     catch {
         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
-        # The session's and the options' values are masked in every text before it goes on.
-        return @{ kind = $FailedKind; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $AuthSession, $AuthSessionOptions) }
+        return @{ kind = [string] $Call.failed; failure = [IdLE.EntraConnect.Interop.WaitMachine]::FailureOf($_, $AuthSession, $AuthSessionOptions) }
     }
-    if ($answer.Count -eq 1 -and $null -ne $answer[0]) {
-        return @{ kind = $Kind; $ResultKey = $answer[0] }
-    }
-    # Nothing, $null or several objects instead of one result.
-    $what = if ($answer.Count -gt 1) { "$($answer.Count) objects" } else { 'nothing' }
-    return @{ kind = $FailedKind; failure = @{ class = 'UnexpectedResponse'; message = "The provider's $Name returned $what; exactly one result object is expected." } }
+    return @{ kind = [string] $Call.answer; answers = $answers }
 }
 
-function Write-StepEvent {
-    param([object] $Context, [string] $StepName, [object] $StepEvent)
-    # The sink's return value must never reach the step's output.
-    $null = $Context.EventSink.WriteEvent([string] $StepEvent.type, [string] $StepEvent.message, $StepName, $StepEvent.data)
+function Write-DecisionEvent {
+    # Writes the events of a decision, in order, through the host's EventSink.
+    param([object] $Context, [string] $StepName, [object] $Decision)
+    foreach ($stepEvent in @($Decision.events)) {
+        if ($null -ne $stepEvent) {
+            # The sink's return value must never reach the step's output.
+            $null = $Context.EventSink.WriteEvent([string] $stepEvent.type, [string] $stepEvent.message, $StepName, $stepEvent.data)
+        }
+    }
 }
 
 function Invoke-IdleStepTriggerDirectorySync {
@@ -304,116 +242,59 @@ function Invoke-IdleStepTriggerDirectorySync {
     $stepType = if ($Step.PSObject.Properties['Type'] -or ($Step -is [System.Collections.IDictionary] -and $Step.Contains('Type'))) { [string] $Step.Type } else { $script:StepType }
     $with = if ($Step -is [System.Collections.IDictionary]) { $Step['With'] } elseif ($Step.PSObject.Properties['With']) { $Step.With } else { $null }
 
-    # Failures are thrown with 'throw', not $PSCmdlet.ThrowTerminatingError: that one stamps the
-    # record with this call's InvocationInfo, whose BoundParameters (the context, With and its
-    # AuthSessionOptions) a deep serialisation of the error would carry along, secrets included.
-    $fail = {
-        param([string] $Class, [string] $Message)
-        # Exactly one DirectorySyncFailed event per failure, then the classified error (ErrorId,
-        # category and transience are the core's for the class). Its message may quote user
-        # input and host errors: one line, bounded, secrets masked.
-        $exception = [IdLE.EntraConnect.Interop.DirectorySyncException]::Of($Class, [IdLE.EntraConnect.Interop.SafeText]::Scrub($Message, 2000, @($sessionOptions)))
-        Write-StepEvent -Context $Context -StepName $stepName -StepEvent @{
-            type    = 'DirectorySyncFailed'
-            message = $exception.Message
-            data    = @{ class = $exception.FailureClass; errorId = $exception.ErrorId; transient = $exception.IsTransient }
-        }
-        throw $exception.ErrorRecord
-    }
-    $invalid = {
-        param([string] $Message)
-        & $fail 'InvalidInput' "$($script:StepType) '$stepTitle': $Message"
-    }
-    # The step's name as messages echo it (a workflow author's text: one line, bounded).
-    $stepTitle = [IdLE.EntraConnect.Interop.SafeText]::Echo($stepName)
-    $sessionOptions = $null
-
-    if ($with -is [hashtable]) {
-        # Keys are read in any casing, whatever comparer the host's hashtable was built with.
-        $normalized = [hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
-        foreach ($key in $with.Keys) {
-            if ($normalized.ContainsKey([string] $key)) {
-                & $invalid "Step.With has the key '$([IdLE.EntraConnect.Interop.SafeText]::Echo($key))' more than once, in different casings."
-            }
-            $normalized[[string] $key] = $with[$key]
-        }
-        $with = $normalized
-    }
-    $problem = Get-WithProblem -With $with
-    if ($null -ne $problem) { & $invalid $problem }
-
-    $alias = if ($with.ContainsKey('Provider')) { [string] $with['Provider'] } else { 'DirectorySync' }
-    $providers = $Context.Providers
-    $provider = if ($providers -is [System.Collections.IDictionary] -and $providers.Contains($alias)) { $providers[$alias] } else { $null }
-    if ($null -eq $provider) {
-        $shownAlias = [IdLE.EntraConnect.Interop.SafeText]::Echo($alias)
-        & $invalid "With.Provider: the host supplied no provider under the alias '$shownAlias'. Add one to the Providers hashtable (e.g. `$providers['$shownAlias'] = New-IdleEntraConnectDirectorySyncProvider) or set With.Provider to the alias you use."
-    }
-    foreach ($methodName in 'StartSyncCycle', 'GetSyncCycleState') {
-        if ($null -eq $provider.PSObject.Methods[$methodName]) {
-            & $invalid "The provider '$([IdLE.EntraConnect.Interop.SafeText]::Echo($alias))' has no method '$methodName'; a directory sync provider must implement StartSyncCycle and GetSyncCycleState."
-        }
-    }
-    # Optional: without it the wait works as before, and no run results are reported.
-    $readsRuns = $null -ne $provider.PSObject.Methods['GetSyncCycleRuns']
-
-    # Everything the native machine validates (PolicyType, timings) is checked before any remote work.
-    $configuration = @{ policyType = $with['PolicyType']; runHistory = $readsRuns }
-    $keys = @{ Wait = 'wait'; TimeoutSeconds = 'timeoutSeconds'; PollIntervalSeconds = 'pollIntervalSeconds'; StartGraceSeconds = 'startGraceSeconds'; WaitForRunningCycle = 'waitForRunningCycle'; FailOnRunErrors = 'failOnRunErrors'; ComputerName = 'computerName' }
-    foreach ($key in $keys.Keys) {
-        if ($with.ContainsKey($key)) { $configuration[$keys[$key]] = $with[$key] }
-    }
-    try {
-        $machine = [IdLE.EntraConnect.Interop.WaitMachine]::new($configuration)
-    }
-    catch {
-        $classified = [IdLE.EntraConnect.Interop.ErrorRecords]::FindClassified($_)
-        if ($null -eq $classified) { throw }
-        & $invalid $classified.Message
-    }
-
-    $sessionOptions = if ($with.ContainsKey('AuthSessionOptions')) { $with['AuthSessionOptions'] } else { $null }
-    try {
-        $session = $Context.AcquireAuthSession([string] $with['AuthSessionName'], $sessionOptions)
-    }
-    catch {
-        $machine.Dispose()
-        if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
-        & $fail 'AuthSessionUnavailable' "$($script:StepType) '$stepTitle': the host could not provide the AuthSession '$([IdLE.EntraConnect.Interop.SafeText]::Echo($with['AuthSessionName']))': $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($sessionOptions)))"
-    }
-    # The canonical spelling the core validated, passed on to any provider as it is.
+    # The core decides everything about With, the provider and the session: a refused With is
+    # its first decision. Failures are thrown with 'throw', not $PSCmdlet.ThrowTerminatingError:
+    # that one stamps the record with this call's InvocationInfo, whose BoundParameters (the
+    # context, With and its AuthSessionOptions) a deep serialisation of the error would carry
+    # along, secrets included.
+    $machine = [IdLE.EntraConnect.Interop.WaitMachine]::ForStep($stepName, $with)
+    # The canonical policy type the core validated, for the progress bar.
     $policyType = $machine.PolicyType
-    # With.ComputerName (validated by the machine above) selects the next contract's call shape.
-    $serverArguments = if ($with.ContainsKey('ComputerName') -and $null -ne $with['ComputerName']) { @(([string] $with['ComputerName']).Trim()) } else { @() }
+    $provider = $null
+    $session = $null
+    $sessionOptions = $null
     $finished = $false
     $progressStatus = $null
     $progressAt = [uint64] 0
     try {
         $decision = $machine.Next(@{ kind = 'start' })
         while ($true) {
-            # A failure the provider raised keeps its class (e.g. AuthSessionInvalid) through the
-            # machine, so the event and the error carry its ErrorId without any matching here.
-            foreach ($stepEvent in @($decision.events)) {
-                if ($null -ne $stepEvent) { Write-StepEvent -Context $Context -StepName $stepName -StepEvent $stepEvent }
+            Write-DecisionEvent -Context $Context -StepName $stepName -Decision $decision
+            $action = [string] $decision.action
+            if ($action -eq 'done') {
+                $finished = $true
+                $result = $decision.result
+                return [pscustomobject]@{
+                    PSTypeName = 'IdLE.StepResult'
+                    Name       = $stepName
+                    Type       = $stepType
+                    Status     = 'Completed'
+                    Changed    = [bool] $result.started
+                    Error      = $null
+                    Data       = $result
+                }
             }
-            switch ([string] $decision.action) {
-                'done' {
-                    $finished = $true
-                    $result = $decision.result
-                    return [pscustomobject]@{
-                        PSTypeName = 'IdLE.StepResult'
-                        Name       = $stepName
-                        Type       = $stepType
-                        Status     = 'Completed'
-                        Changed    = [bool] $result.started
-                        Error      = $null
-                        Data       = $result
-                    }
+            if ($action -eq 'fail') {
+                $finished = $true
+                throw $machine.FailureRecord
+            }
+            if ($action -eq 'findProvider') {
+                $provider = [IdLE.EntraConnect.Interop.WaitMachine]::FindProvider($Context.Providers, [string] $decision.alias)
+                $decision = $machine.Next([IdLE.EntraConnect.Interop.WaitMachine]::ProviderFacts($provider, @($decision.methods)))
+                continue
+            }
+            if ($action -eq 'acquireSession') {
+                $sessionOptions = if ($null -ne $decision.optionsKey) { $with[[string] $decision.optionsKey] } else { $null }
+                try {
+                    $session = $Context.AcquireAuthSession([string] $decision.name, $sessionOptions)
+                    $answer = @{ kind = 'session' }
                 }
-                'fail' {
-                    $finished = $true
-                    throw (ConvertTo-DirectorySyncStepError -Failure $decision.failure)
+                catch {
+                    if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
+                    $answer = [IdLE.EntraConnect.Interop.WaitMachine]::SessionFailed($_, $sessionOptions)
                 }
+                $decision = $machine.Next($answer)
+                continue
             }
 
             # Sleep as told, in short slices so that stopping the pipeline ends the wait promptly.
@@ -436,21 +317,8 @@ function Invoke-IdleStepTriggerDirectorySync {
                 [System.Threading.Thread]::Sleep([int] [System.Math]::Min(200, $deadline - $now))
             }
 
-            $call = if ([string] $decision.action -eq 'trigger') {
-                Get-ProviderObservation -Provider $provider -Name 'StartSyncCycle' -Arguments (@($policyType) + $serverArguments) -AuthSession $session `
-                    -Kind 'triggered' -ResultKey 'result' -FailedKind 'triggerFailed' -AuthSessionOptions $sessionOptions
-            }
-            elseif ([string] $decision.action -eq 'readRuns') {
-                # The run history since the machine's reference (none: take the reference).
-                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleRuns' -Arguments (@(, $decision.since) + $serverArguments) -AuthSession $session `
-                    -Kind 'runs' -ResultKey 'runs' -FailedKind 'runsFailed' -AuthSessionOptions $sessionOptions
-            }
-            else {
-                # 'poll' and 'readState': read the state through the provider.
-                Get-ProviderObservation -Provider $provider -Name 'GetSyncCycleState' -Arguments $serverArguments -AuthSession $session `
-                    -Kind 'state' -ResultKey 'state' -FailedKind 'pollFailed' -AuthSessionOptions $sessionOptions
-            }
-            $decision = $machine.Next($call)
+            # readState, trigger, poll, readRuns: the provider call the decision names.
+            $decision = $machine.Next((Invoke-ProviderCall -Provider $provider -Call $decision.call -AuthSession $session -AuthSessionOptions $sessionOptions))
         }
     }
     catch {
@@ -459,30 +327,22 @@ function Invoke-IdleStepTriggerDirectorySync {
         if ($finished) { throw }
         if ([IdLE.EntraConnect.Interop.ErrorRecords]::IsStop($_)) { throw [System.Management.Automation.PipelineStoppedException]::new() }
         # Anything else (a host EventSink that throws, a provider answer too large to pass on)
-        # is no cancellation: the step fails once, as an internal error naming the cause.
+        # is no cancellation: the machine decides the failure, written best effort, then thrown.
         $finished = $true
-        $exception = [IdLE.EntraConnect.Interop.DirectorySyncException]::Of('Internal', "$($script:StepType) '$stepTitle' failed unexpectedly: $([IdLE.EntraConnect.Interop.SafeText]::Scrub($_.Exception.Message, 1000, @($session, $sessionOptions)))")
-        $record = $exception.ErrorRecord
+        $decision = $machine.Next([IdLE.EntraConnect.Interop.WaitMachine]::HostFailed($_, $session, $sessionOptions))
         try {
-            Write-StepEvent -Context $Context -StepName $stepName -StepEvent @{
-                type    = 'DirectorySyncFailed'
-                message = $exception.Message
-                data    = @{ class = $exception.FailureClass; errorId = $exception.ErrorId; transient = $exception.IsTransient }
-            }
+            Write-DecisionEvent -Context $Context -StepName $stepName -Decision $decision
         }
         catch {
             $null = $_
         }
-        throw $record
+        throw $machine.FailureRecord
     }
     finally {
         if (-not $finished) {
             # Stopped (Ctrl+C or PowerShell.Stop()): let the machine report the cancellation.
             try {
-                $cancelled = $machine.Next(@{ kind = 'cancel' })
-                foreach ($stepEvent in @($cancelled.events)) {
-                    if ($null -ne $stepEvent) { Write-StepEvent -Context $Context -StepName $stepName -StepEvent $stepEvent }
-                }
+                Write-DecisionEvent -Context $Context -StepName $stepName -Decision $machine.Next(@{ kind = 'cancel' })
             }
             catch {
                 $null = $_

@@ -2,7 +2,7 @@
 //! the time, and does what the decision says (sleep, trigger, poll, finish).
 
 use super::errors::{argument_failure, emit, panic_failure_json};
-use super::guard::{status_boundary_reporting, value_boundary};
+use super::guard::{status_boundary, status_boundary_reporting, value_boundary};
 use super::status::idle_ec_status;
 use super::strings::{read_str, write_out};
 use crate::adsync::PolicyType;
@@ -67,6 +67,39 @@ pub unsafe extern "C" fn idle_ec_wait_new(
         },
         |message| emit(out_error_json, panic_failure_json(&message)),
     )
+}
+
+/// Creates the wait machine of one run of the step, from the step's request JSON: its name,
+/// its `With` entries as the host wrote them, and facts about values only the host can inspect
+/// (see the `wait` module's `with` documentation). Every rule about `With` is the machine's: a
+/// refused `With` does not fail here, it is the machine's first decision (`fail`, with its one
+/// `DirectorySyncFailed` event). Before the wait the machine asks the step to find the provider
+/// (`findProvider`) and to acquire the session (`acquireSession`).
+///
+/// On `IDLE_EC_STATUS_OK`, `*out_wait` receives a machine to free with [`idle_ec_wait_free`].
+/// `step_json` and `out_wait` may not be NULL (`IDLE_EC_STATUS_NULL_ARGUMENT`); text that is not
+/// UTF-8 is `IDLE_EC_STATUS_INVALID_UTF8`. Thread-safe.
+///
+/// # Safety
+/// `step_json` must be NULL or NUL-terminated; `out_wait` NULL or valid for one pointer write.
+#[no_mangle]
+pub unsafe extern "C" fn idle_ec_wait_new_step(
+    step_json: *const c_char,
+    out_wait: *mut *mut idle_ec_wait,
+) -> idle_ec_status {
+    status_boundary(|| {
+        if out_wait.is_null() {
+            return idle_ec_status::NullArgument;
+        }
+        *out_wait = std::ptr::null_mut();
+        let step = match read_str(step_json) {
+            Ok(s) => s,
+            Err(status) => return status,
+        };
+        let machine = WaitMachine::for_step_json(&step);
+        *out_wait = Box::into_raw(Box::new(idle_ec_wait { machine }));
+        idle_ec_status::Ok
+    })
 }
 
 /// Feeds the machine one input, a JSON object, observed at `now_ms` (milliseconds of a monotonic
@@ -169,6 +202,38 @@ mod tests {
         };
         idle_ec_wait_free(wait);
         text
+    }
+
+    #[test]
+    fn a_step_machine_is_made_even_for_a_refused_with() {
+        unsafe {
+            let step = CString::new(r#"{"stepName":"S","with":null}"#).unwrap();
+            let mut wait = std::ptr::null_mut();
+            assert_eq!(
+                idle_ec_wait_new_step(step.as_ptr(), &mut wait),
+                idle_ec_status::Ok
+            );
+            assert!(!wait.is_null());
+            assert!(idle_ec_wait_policy_type(wait).is_null());
+            let input = CString::new(r#"{"kind":"start"}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(
+                idle_ec_wait_handle(wait, 0, input.as_ptr(), &mut out),
+                idle_ec_status::Ok
+            );
+            let decision = CStr::from_ptr(out).to_str().unwrap().to_owned();
+            crate::ffi::strings::idle_ec_string_free(out);
+            assert!(decision.contains(r#""action":"fail""#), "{decision}");
+            idle_ec_wait_free(wait);
+            assert_eq!(
+                idle_ec_wait_new_step(std::ptr::null(), &mut wait),
+                idle_ec_status::NullArgument
+            );
+            assert_eq!(
+                idle_ec_wait_new_step(step.as_ptr(), std::ptr::null_mut()),
+                idle_ec_status::NullArgument
+            );
+        }
     }
 
     #[test]

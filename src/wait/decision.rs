@@ -258,6 +258,18 @@ pub struct FailOutcome {
 /// The next thing the step must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Look up the provider under `alias` in the host's Providers and feed `provider` with
+    /// which of `methods` it has. Asked once, first, by a step's machine.
+    FindProvider {
+        alias: String,
+        methods: Vec<&'static str>,
+    },
+    /// Call the host's `AcquireAuthSession(name, options)` (the options are the value of `With`
+    /// under `options_key`, the host's own spelling) and feed `session` or `sessionFailed`.
+    AcquireSession {
+        name: String,
+        options_key: Option<String>,
+    },
     /// Call `GetSyncCycleState` after `after_ms` and feed the answer as a `baseline` input
     /// (or `pollFailed`). Only asked once, before the trigger, when waiting.
     ReadState { after_ms: u64 },
@@ -311,7 +323,10 @@ impl Decision {
             | Action::ReadRuns { after_ms, .. }
             | Action::Trigger { after_ms, .. }
             | Action::Poll { after_ms, .. } => Some(*after_ms),
-            Action::Done(_) | Action::Fail(_) => None,
+            Action::FindProvider { .. }
+            | Action::AcquireSession { .. }
+            | Action::Done(_)
+            | Action::Fail(_) => None,
         }
     }
 
@@ -319,6 +334,19 @@ impl Decision {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         match &self.action {
+            Action::FindProvider { alias, methods } => {
+                m.insert("action".into(), "findProvider".into());
+                m.insert("alias".into(), alias.as_str().into());
+                m.insert("methods".into(), methods.clone().into());
+            }
+            Action::AcquireSession { name, options_key } => {
+                m.insert("action".into(), "acquireSession".into());
+                m.insert("name".into(), name.as_str().into());
+                m.insert(
+                    "optionsKey".into(),
+                    options_key.as_deref().map_or(Value::Null, Value::from),
+                );
+            }
             Action::ReadState { after_ms } => {
                 m.insert("action".into(), "readState".into());
                 m.insert("afterMs".into(), (*after_ms).into());

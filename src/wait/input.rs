@@ -1,12 +1,14 @@
 //! What the step feeds into the machine, and how it is read from JSON.
 
 use super::observation::Observation;
+use super::own;
+use super::with::ProviderFacts;
 use crate::adsync::run_history::{RunProfileResult, RunReference};
 use crate::adsync::text::MAX_REMOTE_MESSAGE_CHARS;
 use crate::adsync::values as lenient;
 use crate::failure::{Failure, FailureClass};
 use crate::redact::{scrub, Secrets};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Longest failure message taken from a provider, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -118,6 +120,15 @@ pub enum Input {
     RunsFailed(Failure),
     /// The user stopped the pipeline.
     Cancel,
+    /// What the step found under the provider alias, answering a `findProvider` decision.
+    Provider(ProviderFacts),
+    /// The host provided the AuthSession, answering an `acquireSession` decision.
+    Session,
+    /// The host could not provide the AuthSession: its words, masked by the step.
+    SessionFailed(String),
+    /// The step's host side failed (an EventSink that threw, any other unexpected error in the
+    /// step's loop): the error's words, masked by the step.
+    HostFailed(String),
 }
 
 impl Input {
@@ -133,6 +144,10 @@ impl Input {
             Input::Runs(_) => "runs",
             Input::RunsFailed(_) => "runsFailed",
             Input::Cancel => "cancel",
+            Input::Provider(_) => "provider",
+            Input::Session => "session",
+            Input::SessionFailed(_) => "sessionFailed",
+            Input::HostFailed(_) => "hostFailed",
         }
     }
 
@@ -163,23 +178,102 @@ impl Input {
             })
         };
         let k = kind.to_ascii_lowercase();
+        let text = |key: &str| {
+            lenient::get(object, key)
+                .and_then(lenient::text)
+                .map(|s| scrub(&s, &Secrets::default(), MAX_MESSAGE_CHARS))
+                .filter(|s| !s.trim().is_empty())
+                .unwrap_or_else(|| "(no message)".to_owned())
+        };
         match k.as_str() {
             "start" => Ok(Input::Start),
             "cancel" => Ok(Input::Cancel),
-            "baseline" => Observation::from_json(payload("state")?).map(Input::Baseline),
-            "state" => Observation::from_json(payload("state")?).map(Input::State),
-            "triggered" => TriggerReport::from_json(payload("result")?).map(Input::Triggered),
+            "session" => Ok(Input::Session),
+            "sessionfailed" => Ok(Input::SessionFailed(text("message"))),
+            "hostfailed" => Ok(Input::HostFailed(text("message"))),
+            "provider" => ProviderFacts::from_json(object).map(Input::Provider),
+            "baseline" | "state" => {
+                let read = match answer(object, kind, "state")? {
+                    Answer::Own(v) => own::state(v)?,
+                    Answer::Foreign(v) => Observation::from_json(v)?,
+                    Answer::NotOne(what) => {
+                        return Ok(Input::PollFailed(not_one("GetSyncCycleState", &what)))
+                    }
+                };
+                Ok(if k == "state" {
+                    Input::State(read)
+                } else {
+                    Input::Baseline(read)
+                })
+            }
+            "triggered" => match answer(object, kind, "result")? {
+                Answer::Own(v) => own::trigger(v).map(Input::Triggered),
+                Answer::Foreign(v) => TriggerReport::from_json(v).map(Input::Triggered),
+                Answer::NotOne(what) => Ok(Input::TriggerFailed(not_one("StartSyncCycle", &what))),
+            },
+            "runs" => match answer(object, kind, "runs")? {
+                Answer::Own(v) => own::runs(v).map(Input::Runs),
+                Answer::Foreign(v) => RunsRead::from_json(v).map(Input::Runs),
+                Answer::NotOne(what) => Ok(Input::RunsFailed(not_one("GetSyncCycleRuns", &what))),
+            },
             "triggerfailed" => failure_from_json(payload("failure")?).map(Input::TriggerFailed),
             "pollfailed" => failure_from_json(payload("failure")?).map(Input::PollFailed),
-            "runs" => RunsRead::from_json(payload("runs")?).map(Input::Runs),
             "runsfailed" => failure_from_json(payload("failure")?).map(Input::RunsFailed),
             _ => Err(format!(
-                "The input kind '{}' is not known; the known kinds are start, baseline, \
-                 triggered, triggerFailed, state, pollFailed, runs, runsFailed and cancel.",
+                "The input kind '{}' is not known; the known kinds are start, provider, session, \
+                 sessionFailed, baseline, triggered, triggerFailed, state, pollFailed, runs, \
+                 runsFailed, hostFailed and cancel.",
                 crate::adsync::text::one_line(kind, 40)
             )),
         }
     }
+}
+
+/// A provider method's answer as the step passed it.
+enum Answer<'a> {
+    /// The core's own result JSON (our provider's result object): read strictly.
+    Own(&'a Value),
+    /// One object from any provider: read leniently.
+    Foreign(&'a Value),
+    /// Not exactly one object: what came instead (`nothing`, `2 objects`).
+    NotOne(String),
+}
+
+/// The answer of a result input: `own` (the core's JSON), `answers` (every object the method
+/// returned, of which exactly one is expected), or one object under `answer` or the kind's own
+/// key (`state`, `result`, `runs`).
+fn answer<'a>(object: &'a Map<String, Value>, kind: &str, key: &str) -> Result<Answer<'a>, String> {
+    if let Some(v) = lenient::get(object, "own") {
+        return Ok(Answer::Own(v));
+    }
+    if let Some(v) = lenient::get(object, "answers") {
+        return match v {
+            Value::Array(list) if list.len() == 1 && !list[0].is_null() => {
+                Ok(Answer::Foreign(&list[0]))
+            }
+            Value::Array(list) if list.len() > 1 => {
+                Ok(Answer::NotOne(format!("{} objects", list.len())))
+            }
+            _ => Ok(Answer::NotOne("nothing".to_owned())),
+        };
+    }
+    lenient::get(object, "answer")
+        .or_else(|| lenient::get(object, key))
+        .map(Answer::Foreign)
+        .ok_or_else(|| {
+            format!(
+                "The '{}' input has no '{key}' value.",
+                crate::adsync::text::one_line(kind, 40)
+            )
+        })
+}
+
+/// A provider method that returned nothing or several objects instead of its one result.
+fn not_one(method: &str, what: &str) -> Failure {
+    Failure::new(
+        FailureClass::UnexpectedResponse,
+        format!("The provider's {method} returned {what}; exactly one result object is expected."),
+    )
 }
 
 /// Reads a failure in the shape of [`Failure::to_json`], leniently: keys in any casing, the

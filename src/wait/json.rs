@@ -7,8 +7,11 @@ use super::decision::{Action, Decision, FailOutcome};
 use super::events::{Event, EventType};
 use super::input::Input;
 use super::machine::WaitMachine;
+use super::with::{StepRequest, PROVIDER_METHODS};
+use crate::adsync::run_history::RunReference;
 use crate::adsync::SyncState;
 use crate::failure::{Failure, FailureClass};
+use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 impl WaitMachine {
@@ -16,6 +19,12 @@ impl WaitMachine {
     /// the PowerShell key; JSON that is not an object fails with `Internal`.
     pub fn from_config_json(json: &str) -> Result<WaitMachine, Failure> {
         WaitMachine::new(WaitConfig::from_json_str(json)?)
+    }
+
+    /// A step's machine from the step's request JSON (see [`super::with`]). Never fails: a
+    /// refused `With` is the first decision.
+    pub fn for_step_json(json: &str) -> WaitMachine {
+        WaitMachine::for_step(StepRequest::from_json_str(json))
     }
 
     /// [`WaitMachine::start`] as decision JSON.
@@ -37,7 +46,14 @@ impl WaitMachine {
     }
 
     fn guarded(&mut self, f: impl FnOnce(&mut WaitMachine) -> Decision) -> String {
-        match catch_unwind(AssertUnwindSafe(|| f(self).to_json().to_string())) {
+        match catch_unwind(AssertUnwindSafe(|| {
+            let decision = f(self);
+            let mut json = decision.to_json();
+            if let (Some(call), Value::Object(m)) = (self.call_of(&decision.action), &mut json) {
+                m.insert("call".into(), call);
+            }
+            json.to_string()
+        })) {
             Ok(json) => json,
             Err(_) => {
                 let message = "The wait machine hit an internal error and stopped; please report \
@@ -48,6 +64,41 @@ impl WaitMachine {
                 .unwrap_or_else(|_| fallback_json(message))
             }
         }
+    }
+}
+
+impl WaitMachine {
+    /// The provider call a decision asks for, with the canonical arguments before the session:
+    /// `{"method": "StartSyncCycle", "arguments": ["Delta", "sync01"], "answer": "triggered",
+    /// "failed": "triggerFailed"}`. The step calls `method` with `arguments` (and the session
+    /// when the method declares it) and feeds `answer` with every object it returned, or
+    /// `failed` with the classified error. `arguments` ends with the computer name when the
+    /// step gave one (IdLE's next contract's shape).
+    fn call_of(&self, action: &Action) -> Option<Value> {
+        let (method, mut arguments, answer, failed) = match action {
+            Action::ReadState { .. } => (PROVIDER_METHODS[1], vec![], "baseline", "pollFailed"),
+            Action::Poll { .. } => (PROVIDER_METHODS[1], vec![], "state", "pollFailed"),
+            Action::Trigger { .. } => (
+                PROVIDER_METHODS[0],
+                vec![self
+                    .config()
+                    .policy_type
+                    .map_or(Value::Null, |p| p.as_str().into())],
+                "triggered",
+                "triggerFailed",
+            ),
+            Action::ReadRuns { since, .. } => (
+                PROVIDER_METHODS[2],
+                vec![since.as_ref().map_or(Value::Null, RunReference::to_json)],
+                "runs",
+                "runsFailed",
+            ),
+            _ => return None,
+        };
+        if let Some(name) = &self.config().computer_name {
+            arguments.push(name.as_str().into());
+        }
+        Some(json!({"method": method, "arguments": arguments, "answer": answer, "failed": failed}))
     }
 }
 

@@ -14,6 +14,7 @@ use super::events::Event;
 use super::input::{Input, RunsRead, TriggerReport};
 use super::observation::{Observation, ServerMarks};
 use super::render::{Expecting, PollPhase, PollRead, RunMeaning, Text, TimeoutBefore, WaitEvent};
+use super::with::{self, ProviderFacts, StepPlan, StepRequest, PROVIDER_METHODS};
 use crate::adsync::run_history::{ConnectorSummary, RunOutcome, RunProfileResult, RunReference};
 use crate::adsync::SyncState;
 use crate::failure::{Failure, FailureClass};
@@ -49,6 +50,10 @@ enum CycleSign {
 enum Phase {
     /// `start` not yet received.
     New,
+    /// A step's machine asked `findProvider`.
+    FindingProvider,
+    /// A step's machine asked `acquireSession`.
+    AcquiringSession,
     /// A `readState` (baseline) was asked.
     ReadingBaseline,
     /// A `trigger` was asked.
@@ -87,6 +92,8 @@ impl Phase {
     fn expecting(&self) -> Expecting {
         match self {
             Phase::New => Expecting::Start,
+            Phase::FindingProvider => Expecting::Provider,
+            Phase::AcquiringSession => Expecting::Session,
             Phase::ReadingBaseline => Expecting::Baseline,
             Phase::Triggering => Expecting::Trigger,
             Phase::WaitingForRunningCycle | Phase::WaitingForCycle { .. } => Expecting::State,
@@ -133,13 +140,23 @@ pub struct WaitMachine {
     /// Reading the run history failed in a way that will not get better; no more reads.
     run_history_failed: bool,
     evidence_reads: u32,
+    /// A step's machine: what `With` asked for (`None` for a machine built from a wait
+    /// configuration alone, which starts at the baseline or the trigger).
+    step: Option<StepPlan>,
+    /// A step's `With` was refused: the first decision fails with this.
+    refused: Option<Failure>,
 }
 
 impl WaitMachine {
     /// A machine for one run. Fails with `InvalidInput` when the configuration is invalid.
     pub fn new(config: WaitConfig) -> Result<WaitMachine, Failure> {
         config.validate()?;
-        Ok(WaitMachine {
+        Ok(WaitMachine::unchecked(config))
+    }
+
+    /// A machine for `config`, which the caller validated.
+    fn unchecked(config: WaitConfig) -> WaitMachine {
+        WaitMachine {
             config,
             phase: Phase::New,
             now_ms: 0,
@@ -160,7 +177,41 @@ impl WaitMachine {
             run_reference: None,
             run_history_failed: false,
             evidence_reads: 0,
-        })
+            step: None,
+            refused: None,
+        }
+    }
+
+    /// A machine for one run of the step, from its request (see [`super::with`]). Never fails:
+    /// a refused `With` is the first decision (`fail`, with its one `DirectorySyncFailed` event).
+    /// Before the wait, it asks the step to find the provider (`findProvider`) and to acquire the
+    /// session (`acquireSession`).
+    pub fn for_step(request: StepRequest) -> WaitMachine {
+        let (config, accepted) = match request.accepted {
+            Ok((config, plan)) => (config, Ok(plan)),
+            Err(failure) => (WaitConfig::default(), Err(failure)),
+        };
+        let mut machine = match config.validate() {
+            Ok(()) => WaitMachine::unchecked(config),
+            Err(failure) => {
+                let mut m = WaitMachine::unchecked(WaitConfig::default());
+                m.refused = Some(failure);
+                m
+            }
+        };
+        match accepted {
+            Ok(plan) => machine.step = Some(plan),
+            Err(failure) => {
+                machine.refused.get_or_insert(failure);
+                machine.step = Some(StepPlan {
+                    title: request.title,
+                    session_name: String::new(),
+                    options_key: None,
+                    alias: String::new(),
+                });
+            }
+        }
+        machine
     }
 
     pub fn config(&self) -> &WaitConfig {
@@ -187,6 +238,9 @@ impl WaitMachine {
     /// After `done` or `fail`, every input gets that final decision again with no events, so
     /// no event is ever emitted twice.
     pub fn handle(&mut self, now_ms: u64, input: Input) -> Decision {
+        if let Input::HostFailed(message) = &input {
+            return self.on_host_failed(message);
+        }
         if let Some(d) = &self.final_decision {
             return Decision {
                 action: d.action.clone(),
@@ -201,6 +255,9 @@ impl WaitMachine {
         match (&self.phase, input) {
             (_, Input::Cancel) => self.on_cancel(),
             (Phase::New, Input::Start) => self.on_start(),
+            (Phase::FindingProvider, Input::Provider(facts)) => self.on_provider(facts),
+            (Phase::AcquiringSession, Input::Session) => self.begin(),
+            (Phase::AcquiringSession, Input::SessionFailed(m)) => self.on_session_failed(&m),
             (Phase::ReadingBaseline, Input::Baseline(o) | Input::State(o)) => self.on_baseline(o),
             (Phase::ReadingBaseline, Input::PollFailed(f)) => self.on_baseline_failed(f),
             (Phase::Triggering, Input::Triggered(r)) => self.on_triggered(r),
@@ -249,6 +306,72 @@ impl WaitMachine {
 
     fn on_start(&mut self) -> Decision {
         self.started_ms = Some(self.now_ms);
+        if let Some(failure) = self.refused.take() {
+            return self.fail(failure, Vec::new());
+        }
+        if let Some(plan) = &self.step {
+            self.phase = Phase::FindingProvider;
+            return Decision {
+                action: Action::FindProvider {
+                    alias: plan.alias.clone(),
+                    methods: PROVIDER_METHODS.to_vec(),
+                },
+                events: Vec::new(),
+            };
+        }
+        self.begin()
+    }
+
+    /// A step's provider facts: refuse a missing provider or method; the run history is read
+    /// when the provider can.
+    fn on_provider(&mut self, facts: ProviderFacts) -> Decision {
+        let plan = match &self.step {
+            Some(plan) => plan,
+            None => {
+                return self.defect("A provider input reached a machine without a step.".to_owned())
+            }
+        };
+        if let Some(failure) = facts.problem(plan) {
+            return self.fail(failure, Vec::new());
+        }
+        self.config.run_history = facts.has(PROVIDER_METHODS[2]);
+        self.phase = Phase::AcquiringSession;
+        Decision {
+            action: Action::AcquireSession {
+                name: plan.session_name.clone(),
+                options_key: plan.options_key.clone(),
+            },
+            events: Vec::new(),
+        }
+    }
+
+    fn on_session_failed(&mut self, message: &str) -> Decision {
+        let failure = match &self.step {
+            Some(plan) => with::session_unavailable(plan, message),
+            None => with::host_failed(None, message),
+        };
+        self.fail(failure, Vec::new())
+    }
+
+    /// The step's host side failed. Before the end: an `Internal` failure naming the cause.
+    /// After `done` (whose events the host could not write, so the step did not return): that
+    /// failure too. After `fail`: that failure again, without events (its one event was due).
+    fn on_host_failed(&mut self, message: &str) -> Decision {
+        if let Some(d) = &self.final_decision {
+            if matches!(d.action, Action::Fail(_)) {
+                return Decision {
+                    action: d.action.clone(),
+                    events: Vec::new(),
+                };
+            }
+            self.final_decision = None;
+        }
+        let failure = with::host_failed(self.step.as_ref().map(|p| p.title.as_str()), message);
+        self.fail(failure, Vec::new())
+    }
+
+    /// The wait itself: a baseline read when waiting, else the trigger.
+    fn begin(&mut self) -> Decision {
         if self.config.wait {
             self.phase = Phase::ReadingBaseline;
             Decision {
@@ -264,7 +387,26 @@ impl WaitMachine {
         let message = self.say(Text::Cancelled {
             accepted: self.accepted_ms.is_some(),
         });
-        self.fail(Failure::new(FailureClass::Cancelled, message), Vec::new())
+        let failure = Failure::new(FailureClass::Cancelled, message);
+        // A step stopped before its session was acquired had started nothing: it ends quietly,
+        // without an event, as a stop before the step began would.
+        if self.step.is_some()
+            && matches!(
+                self.phase,
+                Phase::New | Phase::FindingProvider | Phase::AcquiringSession
+            )
+        {
+            return self.finish(Decision {
+                action: Action::Fail(FailOutcome {
+                    failure,
+                    last_state: SyncState::Unknown,
+                    attempts: 0,
+                    elapsed_ms: self.elapsed_ms(),
+                }),
+                events: Vec::new(),
+            });
+        }
+        self.fail(failure, Vec::new())
     }
 
     fn on_baseline(&mut self, obs: Observation) -> Decision {

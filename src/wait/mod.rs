@@ -79,7 +79,23 @@
 //! * `runs`: the provider's `GetSyncCycleRuns` object as is: `Reference` (the newest entry,
 //!   kept from a `reference` read and handed back as `since`), `Runs` (each in
 //!   `Get-ADSyncRunProfileResult`'s shape, any order) and `Truncated`; keys in any casing.
-//! * `cancel`: accepted at any time before the end; fails `Cancelled`.
+//! * `cancel`: accepted at any time before the end; fails `Cancelled` (quietly, without an event,
+//!   for a step's machine stopped before its session was acquired).
+//!
+//! A **step's machine** ([`WaitMachine::for_step`], `idle_ec_wait_new_step`) judges the step's
+//! `With` (see the `with` module) and, before the wait, asks two more things of the step:
+//!
+//! ```json
+//! {"action": "findProvider", "alias": "DirectorySync", "methods": ["StartSyncCycle", "GetSyncCycleState", "GetSyncCycleRuns"], "events": []}
+//! {"action": "acquireSession", "name": "EC", "optionsKey": "AuthSessionOptions", "events": []}
+//! ```
+//!
+//! answered by `{"kind": "provider", "found": true, "methods": [...]}` and `{"kind": "session"}`
+//! or `{"kind": "sessionFailed", "message": "..."}`. `{"kind": "hostFailed", "message": "..."}`
+//! (an EventSink that threw) is accepted at any time: `Internal`, with its one event.
+//! Provider-call decisions carry `call`: `{"method", "arguments", "answer", "failed"}`. A result
+//! input may carry `answers` (every object the method returned; not exactly one is
+//! `UnexpectedResponse`) or `own` (the core's own result JSON, read strictly).
 //!
 //! # Decisions (JSON)
 //!
@@ -201,8 +217,10 @@ mod input;
 mod json;
 mod machine;
 mod observation;
+mod own;
 mod render;
 mod server_time;
+mod with;
 
 pub use crate::adsync::SyncState;
 pub use config::{
@@ -220,3 +238,7 @@ pub use machine::{
 };
 pub use observation::{Observation, ServerMarks};
 pub use server_time::{parse_server_time, parse_server_time_text, ServerTime};
+pub use with::{
+    ProviderFacts, StepPlan, StepRequest, DEFAULT_PROVIDER_ALIAS, PROVIDER_METHODS, STEP_TYPE,
+    WITH_KEYS,
+};

@@ -387,6 +387,10 @@ pub(crate) enum Text<'a> {
 pub(crate) enum Expecting {
     /// `start` was not received yet.
     Start,
+    /// A `provider` input (after `findProvider`).
+    Provider,
+    /// A `session` or `sessionFailed` input (after `acquireSession`).
+    Session,
     Baseline,
     Trigger,
     State,
@@ -417,6 +421,8 @@ impl Text<'_> {
             Text::UnexpectedInput { kind, expecting } => {
                 let expecting = match expecting {
                     Expecting::Start => "had not been started",
+                    Expecting::Provider => "waited for a 'provider' input",
+                    Expecting::Session => "waited for a 'session' or 'sessionFailed' input",
                     Expecting::Baseline => "waited for a 'baseline' or 'pollFailed' input",
                     Expecting::Trigger => "waited for a 'triggered' or 'triggerFailed' input",
                     Expecting::State => "waited for a 'state' or 'pollFailed' input",

@@ -99,27 +99,27 @@ Describe 'ErrorIds are written in one place' {
                     ForEach-Object { [System.IO.Path]::GetRelativePath($script:Root, $_.FullName).Replace('\', '/') })
         }
 
-        function Get-PowerShellIdLiteral([string] $Path) {
+        function Get-PowerShellIdLiteral([string] $Path, [string] $Pattern = $script:IdPattern) {
             # ErrorId-shaped text in the code's strings (help and comments are documentation).
             $tokens = $null; $errors = $null
             $null = [System.Management.Automation.Language.Parser]::ParseFile([System.IO.Path]::Combine($script:Root, $Path), [ref] $tokens, [ref] $errors)
             foreach ($token in $tokens) {
                 if ($token -is [System.Management.Automation.Language.StringToken]) {
-                    foreach ($m in [regex]::Matches($token.Text, $script:IdPattern)) {
+                    foreach ($m in [regex]::Matches($token.Text, $Pattern)) {
                         if ($script:Capabilities -notcontains $m.Value) { "$($Path):$($token.Extent.StartLineNumber): $($m.Value)" }
                     }
                 }
             }
         }
 
-        function Get-CSharpIdLiteral([string] $Path) {
+        function Get-CSharpIdLiteral([string] $Path, [string] $Pattern = $script:IdPattern) {
             # ErrorId-shaped text inside C# string literals, comments (// and ///) dropped.
             $number = 0
             foreach ($line in [System.IO.File]::ReadAllLines([System.IO.Path]::Combine($script:Root, $Path))) {
                 $number++
                 $code = [regex]::Replace($line, '^\s*//.*$|\s//.*$', '')
                 foreach ($literal in [regex]::Matches($code, '"(?:[^"\\]|\\.)*"')) {
-                    foreach ($m in [regex]::Matches($literal.Value, $script:IdPattern)) {
+                    foreach ($m in [regex]::Matches($literal.Value, $Pattern)) {
                         if ($script:Capabilities -notcontains $m.Value) { "$($Path):$($number): $($m.Value)" }
                     }
                 }
@@ -148,6 +148,30 @@ Describe 'ErrorIds are written in one place' {
         @(Get-CSharpIdLiteral $script:Allowed).Count | Should -Be 1
     }
 
+    It 'no .psm1 or C# file names an event type: every event is built by the core' {
+        # DirectorySyncFailed included: the core renders it once (src/wait/render.rs).
+        $events = '\bDirectorySync(Triggered|Waiting|Poll|Completed|Failed)\b'
+        $found = @(
+            foreach ($file in Get-ModuleSource '*.psm1') { Get-PowerShellIdLiteral $file $events }
+            foreach ($file in Get-ModuleSource '*.cs') { Get-CSharpIdLiteral $file $events }
+        )
+        $found | Should -BeNullOrEmpty
+        # The check finds an event type where there is one.
+        @(Get-PowerShellIdLiteral 'tests/pester/Step.Tests.ps1' $events).Count | Should -BeGreaterThan 0
+    }
+
+    It 'the step''s psm1 names no failure class: the core decides every failure' {
+        # Left out: StepPackConflict (raised by the catalog function, which has no machine) and
+        # WaitMachineDisposed (raised by C# for a machine that no longer exists to ask).
+        $classes = @([IdLE.EntraConnect.Interop.FailureClasses]::Table.Keys | Where-Object { $_ -notin 'StepPackConflict', 'WaitMachineDisposed' })
+        $classes.Count | Should -BeGreaterThan 10
+        $pattern = '\b(' + ($classes -join '|') + ')\b'
+        @(Get-PowerShellIdLiteral 'pwsh/IdLE.Steps.EntraConnectSync/IdLE.Steps.EntraConnectSync.psm1' $pattern) | Should -BeNullOrEmpty
+        @(Get-CSharpIdLiteral 'pwsh/src/IdLE.EntraConnect.Interop/WaitMachine.cs' $pattern) | Should -BeNullOrEmpty
+        # The check finds a class where there is one.
+        @(Get-CSharpIdLiteral 'pwsh/src/IdLE.EntraConnect.Interop/DirectorySyncException.cs' $pattern).Count | Should -BeGreaterThan 0
+    }
+
     It 'C#''s one row agrees with the core''s table' {
         $table = [System.Text.Json.JsonDocument]::Parse([IdLE.EntraConnect.Interop.FailureClasses]::TableJson)
         try {
@@ -174,5 +198,83 @@ Describe 'ErrorIds are written in one place' {
         $e.ErrorId | Should -BeExactly $table[$Class].ErrorId
         $e.ErrorRecord.CategoryInfo.Category | Should -Be $table[$Class].Category
         $e.IsTransient | Should -Be $table[$Class].Transient
+    }
+}
+
+Describe 'The step''s With keys have one owner' {
+    It 'the core accepts exactly the keys of StepMetadataCatalog.psd1, in its order' {
+        $schema = (Get-IdleStepMetadataCatalog)['IdLE.Step.TriggerDirectorySync'].WithSchema
+        $catalog = @($schema.RequiredKeys) + @($schema.OptionalKeys)
+        $machine = [IdLE.EntraConnect.Interop.WaitMachine]::ForStep('Keys', @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; NotAKey = 1 })
+        try {
+            $decision = $machine.Next(@{ kind = 'start' })
+            $decision.action | Should -Be 'fail'
+            ($decision.failure.message -match 'Allowed keys: (.+)\.$') | Should -BeTrue
+            @($Matches[1] -split ', ') | Should -Be $catalog
+        }
+        finally {
+            $machine.Dispose()
+        }
+    }
+}
+
+Describe 'Our provider''s results reach the machine typed' {
+    BeforeAll {
+        function New-AlteringProvider {
+            # Our provider behind a wrapper that alters each trigger result after the fact (Started
+            # set to $false), handing on our object itself or, with -Copy, a copy that is no
+            # result of ours.
+            param([switch] $Copy)
+            $wrapper = [pscustomobject]@{ Inner = New-IdleEntraConnectDirectorySyncProvider; Copy = [bool] $Copy }
+            $wrapper.PSObject.Methods.Add([psscriptmethod]::new('StartSyncCycle', {
+                        param($PolicyType, $AuthSession)
+                        $result = $this.Inner.StartSyncCycle($PolicyType, $AuthSession)
+                        $result.Started = $false
+                        if ($this.Copy) { [pscustomobject]@{ Started = $result.Started; Message = $result.Message } } else { $result }
+                    }))
+            $wrapper.PSObject.Methods.Add([psscriptmethod]::new('GetSyncCycleState', { param($AuthSession) $this.Inner.GetSyncCycleState($AuthSession) }))
+            $wrapper
+        }
+    }
+
+    It 'the machine reads a state of ours from the core''s own JSON, a copy leniently' {
+        $provider = New-IdleEntraConnectDirectorySyncProvider
+        try {
+            $state = $provider.GetSyncCycleState((New-HappySession))
+            $state.Details['SchedulerSuspended'] | Should -BeFalse
+            $state.Details['SchedulerSuspended'] = $true
+            $copy = [pscustomobject]@{ InProgress = $state.InProgress; State = $state.State; Details = $state.Details }
+            foreach ($case in @(@{ Answer = $state; Action = 'trigger' }, @{ Answer = $copy; Action = 'fail' })) {
+                $machine = [IdLE.EntraConnect.Interop.WaitMachine]::new(@{ wait = $true })
+                try {
+                    $null = $machine.Next(@{ kind = 'start' })
+                    $decision = $machine.Next(@{ kind = 'baseline'; answers = @($case.Answer) })
+                    $decision.action | Should -Be $case.Action
+                }
+                finally {
+                    $machine.Dispose()
+                }
+            }
+        }
+        finally {
+            $provider.Dispose()
+        }
+    }
+
+    It 'the step hands our provider''s result on typed (<Case>)' -ForEach @(
+        @{ Case = 'our object, altered after the fact: the core''s own answer counts'; Copy = $false; Status = 'Completed' }
+        @{ Case = 'a copy of it: read as any provider''s, Started false'; Copy = $true; Status = $null }
+    ) {
+        $context = New-TestContext -Providers @{ DirectorySync = New-AlteringProvider -Copy:$Copy } -Session (New-HappySession)
+        $failure = $null
+        $result = $null
+        try { $result = Invoke-IdleStepTriggerDirectorySync -Context $context -Step (New-TestStep -With @{ AuthSessionName = 'EC'; PolicyType = 'Delta' }) } catch { $failure = $_ }
+        if ($Status) {
+            $failure | Should -BeNullOrEmpty
+            $result.Status | Should -Be $Status
+        }
+        else {
+            $failure.Exception.Message | Should -Match 'did not start'
+        }
     }
 }

@@ -170,7 +170,9 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         }
         if (result.status == NativeStatus.Ok && result.json is not null)
         {
-            return (PSObject)JsonBridge.FromJson(result.json)!;
+            var own = (PSObject)JsonBridge.FromJson(result.json)!;
+            OwnResults.Remember(own, result.json);
+            return own;
         }
         throw DirectorySyncException.FromFailureJson(result.json, trampoline.Failure);
     }

@@ -35,6 +35,7 @@ internal static unsafe class NativeApi
     internal static delegate* unmanaged<IntPtr, NativeSession*, byte**, NativeStatus> ProviderGetSyncCycleState;
     internal static delegate* unmanaged<IntPtr, byte*, NativeSession*, byte**, NativeStatus> ProviderGetSyncCycleRuns;
     internal static delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus> WaitNew;
+    internal static delegate* unmanaged<byte*, IntPtr*, NativeStatus> WaitNewStep;
     internal static delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus> WaitHandle;
     internal static delegate* unmanaged<IntPtr, void> WaitFree;
     internal static delegate* unmanaged<IntPtr, byte*> WaitPolicyType;
@@ -82,6 +83,7 @@ internal static unsafe class NativeApi
                 ProviderGetSyncCycleState = (delegate* unmanaged<IntPtr, NativeSession*, byte**, NativeStatus>)Export(lib, "idle_ec_provider_get_sync_cycle_state");
                 ProviderGetSyncCycleRuns = (delegate* unmanaged<IntPtr, byte*, NativeSession*, byte**, NativeStatus>)Export(lib, "idle_ec_provider_get_sync_cycle_runs");
                 WaitNew = (delegate* unmanaged<byte*, IntPtr*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_new");
+                WaitNewStep = (delegate* unmanaged<byte*, IntPtr*, NativeStatus>)Export(lib, "idle_ec_wait_new_step");
                 WaitHandle = (delegate* unmanaged<IntPtr, ulong, byte*, byte**, NativeStatus>)Export(lib, "idle_ec_wait_handle");
                 WaitFree = (delegate* unmanaged<IntPtr, void>)Export(lib, "idle_ec_wait_free");
                 WaitPolicyType = (delegate* unmanaged<IntPtr, byte*>)Export(lib, "idle_ec_wait_policy_type");
