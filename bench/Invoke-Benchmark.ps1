@@ -148,14 +148,13 @@ $rounds = if ($Quick) { 7 } else { 21 }
 $batch = if ($Quick) { 200 } else { 1000 }
 # .NET tiers code up and PowerShell compiles scripts over the first several thousand calls of a
 # process: the comparison is made after that (steady state); first calls are section 0b.
-$steadyWarmup = if ($Quick) { 5000 } else { 20000 }
+$steadyWarmup = if ($Quick) { 10000 } else { 20000 }
 function Measure-Batch([scriptblock] $Call) {
     $t0 = [System.Diagnostics.Stopwatch]::GetTimestamp()
     for ($i = 0; $i -lt $batch; $i++) { $null = & $Call }
     ([System.Diagnostics.Stopwatch]::GetTimestamp() - $t0) * 1e6 / [System.Diagnostics.Stopwatch]::Frequency / $batch
 }
 function Measure-Interleaved([scriptblock] $A, [scriptblock] $B) {
-    for ($i = 0; $i -lt $steadyWarmup; $i++) { $null = & $A; $null = & $B }
     $aTimes = [System.Collections.Generic.List[double]]::new()
     $bTimes = [System.Collections.Generic.List[double]]::new()
     for ($round = 0; $round -lt $rounds; $round++) {
@@ -165,21 +164,46 @@ function Measure-Interleaved([scriptblock] $A, [scriptblock] $B) {
     [pscustomobject]@{ A = Get-Median $aTimes.ToArray(); B = Get-Median $bTimes.ToArray() }
 }
 # What any provider must spend that captures the errors a session only writes (the server's
-# "busy" error): the session's own call, and that call in a nested pipeline (the only capture
-# that also catches errors written deeper in the session's own method calls; docs/performance.md).
-function Invoke-Nested([string] $CommandName, [hashtable] $Parameters) {
-    $ps = [powershell]::Create([System.Management.Automation.RunspaceMode]::CurrentRunspace)
-    try {
-        $null = $ps.AddCommand('Microsoft.PowerShell.Core\ForEach-Object').AddParameter('MemberName', 'InvokeCommand').AddParameter('ArgumentList', @($CommandName, $Parameters))
-        $ps.Invoke([object[]] @($session))
+# "busy" error): the session's own call, and that call in a nested pipeline through a compiled
+# one-parameter cmdlet, the shape of the provider's own capture (docs/performance.md).
+if (-not ('IdLE.Benchmark.InvokeNested' -as [type])) {
+    Add-Type -TypeDefinition @'
+namespace IdLE.Benchmark
+{
+    using System.Management.Automation;
+    [Cmdlet(VerbsLifecycle.Invoke, "BenchmarkSessionCall")]
+    public sealed class InvokeNested : PSCmdlet
+    {
+        private static readonly CmdletInfo Info = new CmdletInfo("Invoke-BenchmarkSessionCall", typeof(InvokeNested));
+        [Parameter] public object Call { get; set; }
+        protected override void EndProcessing()
+        {
+            var call = (object[])Call;
+            WriteObject(((PSObject)call[0]).Methods["InvokeCommand"].Invoke(call[1], call[2]), true);
+        }
+        public static int Run(PSObject session, string commandName, System.Collections.Hashtable parameters)
+        {
+            using (PowerShell ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+            {
+                ps.AddCommand(Info).AddParameter("Call", new object[] { session, commandName, parameters });
+                return ps.Invoke().Count + ps.Streams.Error.Count;
+            }
+        }
     }
-    finally { $ps.Dispose() }
+}
+'@
 }
 $pairs = [ordered]@{
     StartSyncCycle    = @{ Ours = { $p.StartSyncCycle('Delta', $session) }; Reference = { $reference.StartSyncCycle('Delta', $session) }; Target = 1.0
-        Direct = { $session.InvokeCommand('Start-ADSyncSyncCycle', @{ PolicyType = 'Delta' }) }; Nested = { Invoke-Nested 'Start-ADSyncSyncCycle' @{ PolicyType = 'Delta' } } }
+        Direct = { $session.InvokeCommand('Start-ADSyncSyncCycle', @{ PolicyType = 'Delta' }) }; Nested = { [IdLE.Benchmark.InvokeNested]::Run($session, 'Start-ADSyncSyncCycle', @{ PolicyType = 'Delta' }) } }
     GetSyncCycleState = @{ Ours = { $p.GetSyncCycleState($session) }; Reference = { $reference.GetSyncCycleState($session) }; Target = 0.5
-        Direct = { $session.InvokeCommand('Get-ADSyncScheduler', @{}) }; Nested = { Invoke-Nested 'Get-ADSyncScheduler' @{} } }
+        Direct = { $session.InvokeCommand('Get-ADSyncScheduler', @{}) }; Nested = { [IdLE.Benchmark.InvokeNested]::Run($session, 'Get-ADSyncScheduler', @{}) } }
+}
+# Everything measured below is warmed up together first, so no figure carries another's warm-up.
+foreach ($pair in $pairs.Values) {
+    foreach ($call in $pair.Ours, $pair.Reference, $pair.Direct, $pair.Nested) {
+        for ($i = 0; $i -lt $steadyWarmup; $i++) { $null = & $call }
+    }
 }
 "0. Ours against a pure-PowerShell reference provider (same session; steady state: after $($steadyWarmup.ToString('N0')) calls of each, median of $rounds interleaved rounds of $($batch.ToString('N0')) calls; microseconds per call)"
 '   {0,-20} {1,10} {2,10} {3,14} {4,8}' -f 'call', 'ours', 'reference', 'ours/reference', 'target'
