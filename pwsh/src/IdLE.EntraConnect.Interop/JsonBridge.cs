@@ -227,7 +227,13 @@ public static class JsonBridge
     /// One forward pass of a <see cref="Utf8JsonReader"/>, no document in between: this runs on
     /// every provider call and every wait decision.
     /// </remarks>
-    public static object? FromJson(string json)
+    public static object? FromJson(string json) => Read(json, customObjectAtTop: true);
+
+    /// <summary>A JSON object (the core's command parameters) as a case-insensitive hashtable.</summary>
+    internal static Hashtable ReadHashtable(string json) =>
+        Read(json, customObjectAtTop: false) as Hashtable ?? throw new JsonException("The JSON text is not an object.");
+
+    private static object? Read(string json, bool customObjectAtTop)
     {
         byte[] rented = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
         try
@@ -238,7 +244,7 @@ public static class JsonBridge
             {
                 throw new JsonException("The JSON text is empty.");
             }
-            object? value = reader.TokenType == JsonTokenType.StartObject ? ReadObject(ref reader, topLevel: true) : ReadValue(ref reader);
+            object? value = reader.TokenType == JsonTokenType.StartObject ? ReadObject(ref reader, customObjectAtTop) : ReadValue(ref reader);
             if (reader.Read())
             {
                 throw new JsonException("The JSON text goes on after its value.");
@@ -248,46 +254,6 @@ public static class JsonBridge
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    /// <summary>A JSON object as a case-insensitive hashtable.</summary>
-    internal static Hashtable ToHashtable(JsonElement element)
-    {
-        var table = new Hashtable(StringComparer.OrdinalIgnoreCase);
-        foreach (JsonProperty property in element.EnumerateObject())
-        {
-            table[property.Name] = ToValue(property.Value);
-        }
-        return table;
-    }
-
-    internal static object? ToValue(JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                return ToHashtable(element);
-            case JsonValueKind.Array:
-                var list = new object?[element.GetArrayLength()];
-                int i = 0;
-                foreach (JsonElement item in element.EnumerateArray())
-                {
-                    list[i++] = ToValue(item);
-                }
-                return list;
-            case JsonValueKind.String:
-                return element.GetString();
-            case JsonValueKind.Number:
-                if (element.TryGetInt32(out int n)) { return n; }
-                if (element.TryGetInt64(out long l)) { return l; }
-                return element.GetDouble();
-            case JsonValueKind.True:
-                return true;
-            case JsonValueKind.False:
-                return false;
-            default:
-                return null;
         }
     }
 

@@ -50,11 +50,7 @@ internal sealed unsafe class SessionTrampoline
             self = (SessionTrampoline)GCHandle.FromIntPtr(userData).Target!;
             string name = Marshal.PtrToStringUTF8((IntPtr)command) ?? string.Empty;
             string json = Marshal.PtrToStringUTF8((IntPtr)parametersJson) ?? "{}";
-            Hashtable parameters;
-            using (JsonDocument doc = JsonDocument.Parse(json))
-            {
-                parameters = JsonBridge.ToHashtable(doc.RootElement);
-            }
+            Hashtable parameters = JsonBridge.ReadHashtable(json);
             // An answer past the core's cap goes over as far as it was written: the core then
             // refuses it and reports an answer too large, the same as for any oversized answer.
             WriteSink(sink, self.Run(name, parameters).WrittenSpan);
