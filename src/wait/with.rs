@@ -119,14 +119,9 @@ impl StepRequest {
                 .unwrap_or_default(),
         );
         let accepted = read(&value).map_err(|problem| {
-            let message = format!("{STEP_TYPE} '{title}': {problem}");
-            Failure::new(
+            step_failure(
                 FailureClass::InvalidInput,
-                scrub(
-                    &message,
-                    &Secrets::default(),
-                    super::input::MAX_MESSAGE_CHARS,
-                ),
+                &format!("{STEP_TYPE} '{title}': {problem}"),
             )
         });
         let accepted = accepted.map(|(config, mut plan)| {
@@ -343,14 +338,7 @@ pub(crate) fn session_unavailable(plan: &StepPlan, message: &str) -> Failure {
         echo(&plan.session_name),
         scrub(message, &Secrets::default(), HOST_MESSAGE_CHARS)
     );
-    Failure::new(
-        FailureClass::AuthSessionUnavailable,
-        scrub(
-            &message,
-            &Secrets::default(),
-            super::input::MAX_MESSAGE_CHARS,
-        ),
-    )
+    step_failure(FailureClass::AuthSessionUnavailable, &message)
 }
 
 /// The failure of the step's host side (an EventSink that threw, an answer too large to pass
@@ -361,10 +349,16 @@ pub(crate) fn host_failed(title: Option<&str>, message: &str) -> Failure {
         Some(title) => format!("{STEP_TYPE} '{title}' failed unexpectedly: {cause}"),
         None => format!("The step that drives the wait machine failed unexpectedly: {cause}"),
     };
+    step_failure(FailureClass::Internal, &message)
+}
+
+/// A failure of the step with `message` masked (credential patterns) and bounded, as every
+/// message the machine takes in is.
+fn step_failure(class: FailureClass, message: &str) -> Failure {
     Failure::new(
-        FailureClass::Internal,
+        class,
         scrub(
-            &message,
+            message,
             &Secrets::default(),
             super::input::MAX_MESSAGE_CHARS,
         ),
