@@ -228,14 +228,14 @@ idle_ec_status idle_ec_failure_classes(char **out_json);
 //
 // | `kind` | facts |
 // |---|---|
-// | `providerDisposed` | `{"method":"StartSyncCycle"}` |
-// | `waitMachineDisposed` | none |
+// | `providerUsedAfterDispose` | `{"method":"StartSyncCycle"}` |
+// | `waitMachineUsedAfterDispose` | none |
 // | `nulInArgument` | `{"argument":"PolicyType"}` |
 // | `coreSilent` | none (the core answered a failure status without text) |
 // | `coreUnreadable` | none (the core's failure text could not be read) |
 // | `waitMachineNotCreated` | `{"status":"Panic"}` |
 // | `unknownClass` | `{"class":"...","message":"..."}` (a failure named a class not in the table) |
-// | `stepPackConflict` | `{"versions":["0.9.0"]}` (IdLE's own step pack, loaded at these versions) |
+// | `idleStepPackLoaded` | `{"versions":["0.9.0"]}` (IdLE's own step pack, loaded at these versions) |
 //
 // On `IDLE_EC_STATUS_OK`, `*out_failure_json` receives the failure JSON
 // `{"class","errorId","category","transient","message","remoteMessage"}`. An unknown kind or

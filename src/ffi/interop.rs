@@ -31,14 +31,14 @@ fn unreadable(what: &str, why: &str) -> (idle_ec_status, String) {
 ///
 /// | `kind` | facts |
 /// |---|---|
-/// | `providerDisposed` | `{"method":"StartSyncCycle"}` |
-/// | `waitMachineDisposed` | none |
+/// | `providerUsedAfterDispose` | `{"method":"StartSyncCycle"}` |
+/// | `waitMachineUsedAfterDispose` | none |
 /// | `nulInArgument` | `{"argument":"PolicyType"}` |
 /// | `coreSilent` | none (the core answered a failure status without text) |
 /// | `coreUnreadable` | none (the core's failure text could not be read) |
 /// | `waitMachineNotCreated` | `{"status":"Panic"}` |
 /// | `unknownClass` | `{"class":"...","message":"..."}` (a failure named a class not in the table) |
-/// | `stepPackConflict` | `{"versions":["0.9.0"]}` (IdLE's own step pack, loaded at these versions) |
+/// | `idleStepPackLoaded` | `{"versions":["0.9.0"]}` (IdLE's own step pack, loaded at these versions) |
 ///
 /// On `IDLE_EC_STATUS_OK`, `*out_failure_json` receives the failure JSON
 /// `{"class","errorId","category","transient","message","remoteMessage"}`. An unknown kind or
@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn describe_answers_the_failure_json() {
         let (status, failure) = describe_call(
-            Some("providerDisposed"),
+            Some("providerUsedAfterDispose"),
             Some(r#"{"method":"StartSyncCycle"}"#),
         );
         assert_eq!(status, idle_ec_status::Ok);
@@ -232,7 +232,7 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("StartSyncCycle was called"));
-        let (status, failure) = describe_call(Some("waitMachineDisposed"), None);
+        let (status, failure) = describe_call(Some("waitMachineUsedAfterDispose"), None);
         assert_eq!(status, idle_ec_status::Ok);
         assert_eq!(failure["class"], "WaitMachineDisposed");
     }

@@ -15,13 +15,16 @@ pub const CONFLICTING_STEP_PACK: &str = "IdLE.Steps.DirectorySync";
 pub const STEP_PACK: &str = "IdLE.Steps.EntraConnectSync";
 
 /// What happened, with the facts the caller gathered. In JSON, `kind` names the case and the
-/// other keys are its facts: `{"kind":"providerDisposed","method":"StartSyncCycle"}`.
+/// other keys are its facts: `{"kind":"providerUsedAfterDispose","method":"StartSyncCycle"}`. The
+/// kinds name what happened, not a failure class: which class it is, is decided here.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Facts {
     /// A provider method was called after the provider was disposed.
+    #[serde(rename = "providerUsedAfterDispose")]
     ProviderDisposed { method: String },
     /// A wait machine was used after it was disposed.
+    #[serde(rename = "waitMachineUsedAfterDispose")]
     WaitMachineDisposed {},
     /// An argument holds a NUL character, which no C string can carry.
     NulInArgument { argument: String },
@@ -38,7 +41,7 @@ pub enum Facts {
         message: String,
     },
     /// IdLE's own DirectorySync step pack is loaded beside this one, at these versions.
-    #[serde(rename_all = "camelCase")]
+    #[serde(rename = "idleStepPackLoaded")]
     StepPackConflict { versions: Vec<String> },
 }
 
@@ -158,7 +161,10 @@ mod tests {
 
     #[test]
     fn provider_disposed_names_the_method() {
-        let f = said("providerDisposed", r#"{"method":"GetSyncCycleState"}"#);
+        let f = said(
+            "providerUsedAfterDispose",
+            r#"{"method":"GetSyncCycleState"}"#,
+        );
         assert_eq!(f.class, FailureClass::ProviderDisposed);
         assert_eq!(
             f.message,
@@ -172,7 +178,7 @@ mod tests {
     #[test]
     fn wait_machine_disposed_needs_no_facts() {
         for facts in [None, Some(""), Some("{}"), Some("null")] {
-            let f = describe(&facts_from_json("waitMachineDisposed", facts).unwrap());
+            let f = describe(&facts_from_json("waitMachineUsedAfterDispose", facts).unwrap());
             assert_eq!(f.class, FailureClass::WaitMachineDisposed);
             assert_eq!(
                 f.message,
@@ -238,7 +244,7 @@ mod tests {
 
     #[test]
     fn a_step_pack_conflict_says_what_to_do() {
-        let f = said("stepPackConflict", r#"{"versions":["0.9.0","0.9.1"]}"#);
+        let f = said("idleStepPackLoaded", r#"{"versions":["0.9.0","0.9.1"]}"#);
         assert_eq!(f.class, FailureClass::StepPackConflict);
         assert_eq!(
             f.message,
@@ -257,11 +263,11 @@ mod tests {
     #[test]
     fn unknown_kinds_and_bad_facts_are_refused() {
         assert!(facts_from_json("noSuchKind", None).is_err());
-        assert!(facts_from_json("providerDisposed", None).is_err());
-        assert!(facts_from_json("providerDisposed", Some("[1]")).is_err());
-        assert!(facts_from_json("providerDisposed", Some("{")).is_err());
+        assert!(facts_from_json("providerUsedAfterDispose", None).is_err());
+        assert!(facts_from_json("providerUsedAfterDispose", Some("[1]")).is_err());
+        assert!(facts_from_json("providerUsedAfterDispose", Some("{")).is_err());
         assert!(facts_from_json(
-            "providerDisposed",
+            "providerUsedAfterDispose",
             Some(r#"{"method":"x","kind":"coreSilent"}"#)
         )
         .is_err());

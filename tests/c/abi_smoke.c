@@ -189,12 +189,12 @@ static void interop_decisions(void)
     char *out = NULL;
     idle_ec_status status;
 
-    status = idle_ec_failure_describe("providerDisposed", "{\"method\":\"StartSyncCycle\"}", &out);
+    status = idle_ec_failure_describe("providerUsedAfterDispose", "{\"method\":\"StartSyncCycle\"}", &out);
     check(status == IDLE_EC_STATUS_OK && contains(out, "\"errorId\":\"IdLE.DirectorySync.ProviderDisposed\""),
           "failure_describe words a disposed provider");
     idle_ec_string_free(out);
     out = NULL;
-    status = idle_ec_failure_describe("waitMachineDisposed", NULL, &out);
+    status = idle_ec_failure_describe("waitMachineUsedAfterDispose", NULL, &out);
     check(status == IDLE_EC_STATUS_OK && contains(out, "WaitMachineDisposed"), "failure_describe takes NULL facts");
     idle_ec_string_free(out);
     out = NULL;
