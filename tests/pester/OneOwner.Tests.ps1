@@ -194,6 +194,13 @@ Describe 'ErrorIds are written in one place' {
         @(Get-CSharpIdLiteral $source $pattern | ForEach-Object { ($_ -split ': ')[-1] }) | Should -Be @('InvalidInput')
     }
 
+    It 'the step pack conflict is worded by the core from the versions the step gathers' {
+        $e = [IdLE.EntraConnect.Interop.DirectorySyncException]::IdleStepPackLoaded([string[]] @('0.9.0', '0.9.1'))
+        $e.ErrorId | Should -BeExactly 'IdLE.DirectorySync.StepPackConflict'
+        $e.ErrorRecord.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $e.Message | Should -BeLike "IdLE's own step pack IdLE.Steps.DirectorySync (0.9.0, 0.9.1) is loaded in this session.*'Remove-Module IdLE.Steps.EntraConnectSync'."
+    }
+
     It 'C#''s one row agrees with the core''s table' {
         $table = [System.Text.Json.JsonDocument]::Parse([IdLE.EntraConnect.Interop.FailureClasses]::TableJson)
         try {
