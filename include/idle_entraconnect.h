@@ -39,6 +39,13 @@
 // value or a JSON shape.
 #define IDLE_EC_ABI_VERSION 1
 
+// Longest echo of one value the user gave (a type name, a key), as elsewhere (docs/redaction.md).
+#define IDLE_EC_ECHO_CHARS 80
+
+// Seconds an SSH session may take to open when the options do not say (without a bound, a far
+// side that is no PowerShell keeps `New-PSSession` waiting for a minute).
+#define IDLE_EC_DEFAULT_SSH_OPEN_TIMEOUT_SECONDS 30
+
 // A secret value this long (in characters) or longer is masked wherever it appears; a shorter
 // one only where it stands as a whole word.
 #define IDLE_EC_REDACT_MIN_ANYWHERE_CHARS 8
@@ -212,6 +219,82 @@ idle_ec_status idle_ec_computer_name_check(const char *name, char **out_json);
 // # Safety
 // `out_json` must be NULL or valid for one pointer write.
 idle_ec_status idle_ec_failure_classes(char **out_json);
+
+// Describes a failure the interop layer or the step detected by itself: the core picks its
+// class and writes its message from the facts given.
+//
+// `kind` names what happened; `facts_json` is a JSON object with its facts, or NULL when the
+// kind needs none:
+//
+// | `kind` | facts |
+// |---|---|
+// | `providerUsedAfterDispose` | `{"method":"StartSyncCycle"}` |
+// | `waitMachineUsedAfterDispose` | none |
+// | `nulInArgument` | `{"argument":"PolicyType"}` |
+// | `coreSilent` | none (the core answered a failure status without text) |
+// | `coreUnreadable` | none (the core's failure text could not be read) |
+// | `waitMachineNotCreated` | `{"status":"Panic"}` |
+// | `unknownClass` | `{"class":"...","message":"..."}` (a failure named a class not in the table) |
+// | `idleStepPackLoaded` | `{"versions":["0.9.0"]}` (IdLE's own step pack, loaded at these versions) |
+//
+// On `IDLE_EC_STATUS_OK`, `*out_failure_json` receives the failure JSON
+// `{"class","errorId","category","transient","message","remoteMessage"}`. An unknown kind or
+// facts that do not fit it give `IDLE_EC_STATUS_INVALID_ARGUMENT` and an InvalidInput failure
+// saying why. Free the text with [`idle_ec_string_free`](super::strings::idle_ec_string_free).
+// `kind` and `out_failure_json` may not be NULL. Thread-safe.
+//
+// # Safety
+// `kind` and `facts_json` must be NULL or NUL-terminated strings; `out_failure_json` NULL or
+// valid for one pointer write.
+idle_ec_status idle_ec_failure_describe(const char *kind,
+                                        const char *facts_json,
+                                        char **out_failure_json);
+
+// Decides which AuthSession a provider call uses, from what the interop layer saw of it.
+//
+// `facts_json` is `{"method","next","computerName","session","typeName","isString"}`:
+// `method` is `StartSyncCycle`, `GetSyncCycleState` or `GetSyncCycleRuns`; `next` true for
+// IdLE's next contract's shape (with a ComputerName); `computerName` (next shape only) `null`
+// when nothing was given, `{"text":"..."}` for a string, `{"typeName":"..."}` for anything
+// else; `session` one of `none`, `psSession`, `credential`, `invokeCommand` (an object with an
+// `InvokeCommand` method), `other`; `typeName` the session's type name and `isString` whether
+// it is a string (for the message when it is `other`).
+//
+// On `IDLE_EC_STATUS_OK`, `*out_json` receives `{"kind":"invokeCommand"}`,
+// `{"kind":"psSession"}` or `{"kind":"credential","computerName":"<checked, trimmed>"}`. When no
+// session can be used the status is `IDLE_EC_STATUS_INVALID_ARGUMENT` and `*out_json` receives
+// the failure JSON (AuthSessionInvalid; InvalidInput for a ComputerName that is no host name;
+// both name the call's shape). Free it with
+// [`idle_ec_string_free`](super::strings::idle_ec_string_free). Neither pointer may be NULL.
+// Thread-safe.
+//
+// # Safety
+// `facts_json` must be NULL or a NUL-terminated string; `out_json` NULL or valid for one
+// pointer write.
+idle_ec_status idle_ec_auth_session_resolve(const char *facts_json, char **out_json);
+
+// Checks the provider's `-RemoteSessionOptions` and answers them normalized.
+//
+// `options_json` is `null` (no options) or the options as facts: `{"type":"table","entries":
+// [{"key":<fact>,"value":<fact>}, ...]}` in the table's order, where a fact is
+// `{"type":"string","text":"..."}`, `{"type":"int32"|"int64"|"int16"|"byte","value":n}`,
+// `{"type":"bool"|"switch","value":true}`, `{"type":"null"}`, a nested `table`, or
+// `{"type":"other","text":"<display text, for a key>"}` for anything else.
+//
+// On `IDLE_EC_STATUS_OK`, `*out_json` receives the normalized options: `Transport` (`WinRM` or
+// `SSH`), `UseSSL`, `SkipCACheck`, `SkipCNCheck`, `SkipRevocationCheck`, `CommandsOnly`, and
+// where set `Port`, `Authentication` (the mechanism's name), `ConfigurationName`,
+// `ApplicationName`, `OpenTimeoutSeconds` (always for SSH), `OperationTimeoutSeconds`,
+// `UserName`, `KeyFilePath`, `Subsystem` and `SshOptions` (SSH: the ssh client options as text,
+// the unattended defaults included). A key or value that is not allowed gives
+// `IDLE_EC_STATUS_INVALID_ARGUMENT` and an InvalidInput failure JSON naming it. Free the text
+// with [`idle_ec_string_free`](super::strings::idle_ec_string_free). Neither pointer may be
+// NULL. Thread-safe.
+//
+// # Safety
+// `options_json` must be NULL or a NUL-terminated string; `out_json` NULL or valid for one
+// pointer write.
+idle_ec_status idle_ec_remote_session_options_check(const char *options_json, char **out_json);
 
 // Creates a provider.
 //

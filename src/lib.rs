@@ -10,12 +10,15 @@
 //! * [`provider`]: the provider operations (trigger, state) written against that trait.
 //! * [`redact`]: the rules that keep secrets out of messages and events.
 //! * [`wait`]: the sans-I/O wait machine that decides when a triggered cycle has really finished.
+//! * [`interop`]: the decisions the C# interop layer asks for (which AuthSession, which
+//!   RemoteSessionOptions, the failures it detects by itself), from the facts it gathers.
 //! * [`ffi`]: the C ABI; no domain logic lives there.
 
 pub mod adsync;
 pub mod computer_name;
 pub mod failure;
 pub mod ffi;
+pub mod interop;
 pub mod provider;
 pub mod redact;
 pub mod session;

@@ -12,9 +12,10 @@ $script:ProgressActivityId = 0x1D1E
 # so a session uses this pack or IdLE's, never both (docs/install.md).
 $script:ConflictingStepPack = 'IdLE.Steps.DirectorySync'
 
-function Get-StepPackConflict {
+function Find-ConflictingStepPack {
     # Returns $null, or an ErrorRecord saying what to do when IdLE's own DirectorySync step pack
-    # is loaded in this session (also as a nested module, as IdLE 0.9.0 loads it).
+    # is loaded in this session (also as a nested module, as IdLE 0.9.0 loads it). This gathers
+    # the loaded versions; the core words the failure.
     try {
         $loaded = @(Microsoft.PowerShell.Core\Get-Module -Name $script:ConflictingStepPack -All)
     }
@@ -25,11 +26,7 @@ function Get-StepPackConflict {
     if ($loaded.Count -eq 0) { return $null }
     $versions = [System.Collections.Generic.List[string]]::new()
     foreach ($module in $loaded) { $versions.Add([string] $module.Version) }
-    $versions = $versions -join ', '
-    $message = "IdLE's own step pack $($script:ConflictingStepPack) ($versions) is loaded in this session. It defines the same step type as IdLE.Steps.EntraConnectSync, $($script:StepType), and IdLE's planner refuses a step type defined by two loaded packs (DuplicateStepTypeMetadata). " +
-        "Load one of the two packs per session: to use this one, do not import $($script:ConflictingStepPack) in the host (run 'Remove-Module $($script:ConflictingStepPack)' in this session; with IdLE 0.9.0, whose IdLE module loads it itself, use IdLE 0.9.1 or later). Workflows keep the step type $($script:StepType) unchanged. " +
-        "To use IdLE's step instead, run 'Remove-Module IdLE.Steps.EntraConnectSync'."
-    return [IdLE.EntraConnect.Interop.DirectorySyncException]::Of('StepPackConflict', $message).ErrorRecord
+    return [IdLE.EntraConnect.Interop.DirectorySyncException]::IdleStepPackLoaded($versions.ToArray()).ErrorRecord
 }
 
 function Get-IdleStepMetadataCatalog {
@@ -61,7 +58,7 @@ function Get-IdleStepMetadataCatalog {
     # IdLE's planner calls this while it merges the loaded packs' catalogs: with IdLE's own
     # DirectorySync pack loaded too, planning would fail on the duplicate step type anyway, so
     # fail here first with what to do.
-    $conflict = Get-StepPackConflict
+    $conflict = Find-ConflictingStepPack
     if ($null -ne $conflict) { $PSCmdlet.ThrowTerminatingError($conflict) }
 
     # A deep copy, so a caller changing the result cannot change what later callers see.
@@ -235,7 +232,7 @@ function Invoke-IdleStepTriggerDirectorySync {
 
     # Reached only when the host registered this handler by its module-qualified name: the run
     # works, but planning with both packs loaded does not.
-    $conflict = Get-StepPackConflict
+    $conflict = Find-ConflictingStepPack
     if ($null -ne $conflict) { $PSCmdlet.WriteWarning($conflict.Exception.Message) }
 
     $stepName = [string] $Step.Name
@@ -356,7 +353,7 @@ function Invoke-IdleStepTriggerDirectorySync {
 }
 
 # Importing this pack beside IdLE's own DirectorySync pack would only fail later, at planning.
-$importConflict = Get-StepPackConflict
+$importConflict = Find-ConflictingStepPack
 if ($null -ne $importConflict) { throw $importConflict }
 
 Export-ModuleMember -Function 'Invoke-IdleStepTriggerDirectorySync', 'Get-IdleStepMetadataCatalog'

@@ -14,6 +14,7 @@ pub mod computer_name;
 mod errors;
 pub mod failure_classes;
 pub mod guard;
+pub mod interop;
 pub mod provider;
 pub mod session;
 pub mod status;

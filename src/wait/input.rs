@@ -216,9 +216,22 @@ impl Input {
                 Answer::Foreign(v) => RunsRead::from_json(v).map(Input::Runs),
                 Answer::NotOne(what) => Ok(Input::RunsFailed(not_one("GetSyncCycleRuns", &what))),
             },
-            "triggerfailed" => failure_from_json(payload("failure")?).map(Input::TriggerFailed),
-            "pollfailed" => failure_from_json(payload("failure")?).map(Input::PollFailed),
-            "runsfailed" => failure_from_json(payload("failure")?).map(Input::RunsFailed),
+            "triggerfailed" | "pollfailed" | "runsfailed" => {
+                // The session's secrets, when the step passes a failure's text on as it came.
+                let secrets = Secrets::new(
+                    lenient::get(object, "redact")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str),
+                );
+                let failure = failure_from_json_masked(payload("failure")?, &secrets)?;
+                Ok(match k.as_str() {
+                    "triggerfailed" => Input::TriggerFailed(failure),
+                    "pollfailed" => Input::PollFailed(failure),
+                    _ => Input::RunsFailed(failure),
+                })
+            }
             _ => Err(format!(
                 "The input kind '{}' is not known; the known kinds are start, provider, session, \
                  sessionFailed, baseline, triggered, triggerFailed, state, pollFailed, runs, \
@@ -280,6 +293,13 @@ fn not_one(method: &str, what: &str) -> Failure {
 /// class name in any casing, `errorId`/`category`/`transient` ignored (they follow from the
 /// class), a missing message replaced by a generic sentence.
 pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
+    failure_from_json_masked(value, &Secrets::default())
+}
+
+/// [`failure_from_json`], with `secrets` (the AuthSession's and its options' string values, as
+/// the step lists them under the input's `redact`) masked in the message and the remote message
+/// before they are cut, as [`scrub`] does for every text from outside.
+pub fn failure_from_json_masked(value: &Value, secrets: &Secrets) -> Result<Failure, String> {
     let object = value.as_object().ok_or_else(|| {
         format!(
             "A failure must be a JSON object with 'class' and 'message', but it is {}.",
@@ -308,16 +328,9 @@ pub fn failure_from_json(value: &Value) -> Result<Failure, String> {
         });
     // A failure may come from any provider: its texts reach events and errors only with
     // credential patterns masked, on one line, bounded.
-    let mut failure = Failure::new(
-        class,
-        scrub(&message, &Secrets::default(), MAX_MESSAGE_CHARS),
-    );
+    let mut failure = Failure::new(class, scrub(&message, secrets, MAX_MESSAGE_CHARS));
     if let Some(remote) = lenient::get(object, "remoteMessage").and_then(lenient::text) {
-        failure = failure.with_remote(scrub(
-            &remote,
-            &Secrets::default(),
-            MAX_REMOTE_MESSAGE_CHARS,
-        ));
+        failure = failure.with_remote(scrub(&remote, secrets, MAX_REMOTE_MESSAGE_CHARS));
     }
     Ok(failure)
 }
@@ -405,6 +418,41 @@ mod tests {
             let f = Failure::new(class, "Something happened.").with_remote("remote words");
             assert_eq!(failure_from_json(&f.to_json()), Ok(f));
         }
+    }
+
+    #[test]
+    fn a_failure_s_texts_are_masked_with_the_session_s_secrets_beside_it() {
+        let input = serde_json::json!({
+            "kind": "pollFailed",
+            "failure": {"class": "RemoteExecutionFailed", "errorId": "x",
+                        "message": "Connecting with Hunter2Secret failed.",
+                        "remoteMessage": "token ec01 refused"},
+            "redact": ["Hunter2Secret", "ec01", 5],
+        });
+        match Input::from_json(&input).unwrap() {
+            Input::PollFailed(f) => {
+                assert_eq!(f.class, FailureClass::RemoteExecutionFailed);
+                assert_eq!(f.message, "Connecting with [redacted] failed.");
+                assert_eq!(
+                    f.remote_message.as_deref(),
+                    Some("token [redacted] refused")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without a list, only the credential patterns.
+        let mut plain = input.clone();
+        plain.as_object_mut().unwrap().remove("redact");
+        plain["kind"] = "runsFailed".into();
+        match Input::from_json(&plain).unwrap() {
+            Input::RunsFailed(f) => assert!(f.message.contains("Hunter2Secret")),
+            other => panic!("{other:?}"),
+        }
+        plain["kind"] = "triggerFailed".into();
+        assert!(matches!(
+            Input::from_json(&plain).unwrap(),
+            Input::TriggerFailed(_)
+        ));
     }
 
     #[test]

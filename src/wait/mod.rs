@@ -75,7 +75,10 @@
 //!   must be fed as `pollFailed` with class `UnexpectedResponse`.
 //!   After `readState`, `baseline` is expected; `state` is accepted there as a synonym.
 //! * `failure`: exactly `Failure::to_json()`; only `class` is required (any casing); `errorId`,
-//!   `category` and `transient` are ignored because they follow from the class.
+//!   `category` and `transient` are ignored because they follow from the class. Beside it, an
+//!   optional `redact` (an array of strings: the AuthSession's and its options' values) is masked
+//!   in `message` and `remoteMessage` before they are cut, so that the step can pass a failure's
+//!   text on as it came (docs/redaction.md).
 //! * `runs`: the provider's `GetSyncCycleRuns` object as is: `Reference` (the newest entry,
 //!   kept from a `reference` read and handed back as `since`), `Runs` (each in
 //!   `Get-ADSyncRunProfileResult`'s shape, any order) and `Truncated`; keys in any casing.
@@ -232,7 +235,7 @@ pub use decision::{
     WaitOutcome, Warning, WarningCode,
 };
 pub use events::{Event, EventType};
-pub use input::{failure_from_json, Input, RunsRead, TriggerReport};
+pub use input::{failure_from_json, Input, RunsRead, TriggerReport, MAX_MESSAGE_CHARS};
 pub use machine::{
     WaitMachine, CONFIRM_DELAY_MS, MAX_CONSECUTIVE_POLL_FAILURES, MAX_RUN_HISTORY_EVIDENCE_READS,
 };

@@ -182,6 +182,70 @@ static void hostile(void)
     }
 }
 
+/* The decisions the interop layer asks for: failures worded by the core, the AuthSession kind,
+ * the RemoteSessionOptions; each with its NULL arguments. */
+static void interop_decisions(void)
+{
+    char *out = NULL;
+    idle_ec_status status;
+
+    status = idle_ec_failure_describe("providerUsedAfterDispose", "{\"method\":\"StartSyncCycle\"}", &out);
+    check(status == IDLE_EC_STATUS_OK && contains(out, "\"errorId\":\"IdLE.DirectorySync.ProviderDisposed\""),
+          "failure_describe words a disposed provider");
+    idle_ec_string_free(out);
+    out = NULL;
+    status = idle_ec_failure_describe("waitMachineUsedAfterDispose", NULL, &out);
+    check(status == IDLE_EC_STATUS_OK && contains(out, "WaitMachineDisposed"), "failure_describe takes NULL facts");
+    idle_ec_string_free(out);
+    out = NULL;
+    status = idle_ec_failure_describe("noSuchKind", NULL, &out);
+    check(status == IDLE_EC_STATUS_INVALID_ARGUMENT && contains(out, "InvalidArgument"), "failure_describe refuses an unknown kind");
+    idle_ec_string_free(out);
+    out = NULL;
+    check(idle_ec_failure_describe(NULL, NULL, &out) == IDLE_EC_STATUS_NULL_ARGUMENT, "failure_describe refuses a NULL kind");
+    idle_ec_string_free(out);
+    out = NULL;
+    check(idle_ec_failure_describe("coreSilent", NULL, NULL) == IDLE_EC_STATUS_NULL_ARGUMENT,
+          "failure_describe refuses a NULL out-pointer");
+
+    status = idle_ec_auth_session_resolve(
+        "{\"method\":\"GetSyncCycleState\",\"next\":true,\"computerName\":{\"text\":\" sync01 \"},\"session\":\"credential\"}",
+        &out);
+    check(status == IDLE_EC_STATUS_OK && contains(out, "\"computerName\":\"sync01\""),
+          "auth_session_resolve opens a credential session to the trimmed name");
+    idle_ec_string_free(out);
+    out = NULL;
+    status = idle_ec_auth_session_resolve("{\"method\":\"GetSyncCycleState\",\"next\":false,\"session\":\"credential\"}", &out);
+    check(status == IDLE_EC_STATUS_INVALID_ARGUMENT && contains(out, "AuthSessionInvalid"),
+          "auth_session_resolve refuses a credential without a ComputerName");
+    idle_ec_string_free(out);
+    out = NULL;
+    check(idle_ec_auth_session_resolve(NULL, &out) == IDLE_EC_STATUS_NULL_ARGUMENT, "auth_session_resolve refuses NULL facts");
+    idle_ec_string_free(out);
+    out = NULL;
+    check(idle_ec_auth_session_resolve("{}", NULL) == IDLE_EC_STATUS_NULL_ARGUMENT, "auth_session_resolve refuses a NULL out-pointer");
+
+    status = idle_ec_remote_session_options_check("null", &out);
+    check(status == IDLE_EC_STATUS_OK && contains(out, "\"Transport\":\"WinRM\""), "remote_session_options_check: defaults");
+    idle_ec_string_free(out);
+    out = NULL;
+    status = idle_ec_remote_session_options_check(
+        "{\"type\":\"table\",\"entries\":[{\"key\":{\"type\":\"string\",\"text\":\"Transport\"},\"value\":{\"type\":\"string\",\"text\":\"SSH\"}},"
+        "{\"key\":{\"type\":\"string\",\"text\":\"SshOptions\"},\"value\":{\"type\":\"table\",\"entries\":["
+        "{\"key\":{\"type\":\"string\",\"text\":\"ProxyCommand\"},\"value\":{\"type\":\"string\",\"text\":\"sh -c id\"}}]}}]}",
+        &out);
+    check(status == IDLE_EC_STATUS_INVALID_ARGUMENT && contains(out, "ProxyCommand"),
+          "remote_session_options_check refuses an ssh option that runs a program");
+    idle_ec_string_free(out);
+    out = NULL;
+    check(idle_ec_remote_session_options_check(NULL, &out) == IDLE_EC_STATUS_NULL_ARGUMENT,
+          "remote_session_options_check refuses NULL options");
+    idle_ec_string_free(out);
+    out = NULL;
+    check(idle_ec_remote_session_options_check("null", NULL) == IDLE_EC_STATUS_NULL_ARGUMENT,
+          "remote_session_options_check refuses a NULL out-pointer");
+}
+
 int main(void)
 {
     idle_ec_provider *provider = NULL;
@@ -294,6 +358,8 @@ int main(void)
         idle_ec_wait_free(NULL);
     }
     idle_ec_string_free(NULL);
+
+    interop_decisions();
 
     hostile();
 

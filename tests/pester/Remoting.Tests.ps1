@@ -503,3 +503,74 @@ Describe 'Step With.ComputerName selects the call shape' {
         (Get-IdleStepMetadataCatalog)['IdLE.Step.TriggerDirectorySync'].WithSchema.OptionalKeys | Should -Contain 'ComputerName'
     }
 }
+
+Describe 'RemoteSessionOptions are checked by the core' {
+    # Runs without sshd: the options are checked when the provider is created, and turned into
+    # New-PSSession parameters without opening anything.
+    It 'refuses the ssh option <Option>, which runs a program or reaches beyond the one host' -ForEach @(
+        @{ Option = 'ProxyCommand' }, @{ Option = 'proxycommand' }, @{ Option = 'LocalCommand' }, @{ Option = 'PermitLocalCommand' },
+        @{ Option = 'KnownHostsCommand' }, @{ Option = 'ProxyJump' }, @{ Option = 'PKCS11Provider' }, @{ Option = 'SecurityKeyProvider' },
+        @{ Option = 'Match' }, @{ Option = 'Include' }
+    ) {
+        $failure = Get-TestFailure { New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions @{ Transport = 'SSH'; SshOptions = @{ $Option = 'sh -c id' } } }
+        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.InvalidArgument'
+        $failure.Inner | Should -BeLike "RemoteSessionOptions.SshOptions has the option '$Option', which is not one of: * (options that run programs, such as ProxyCommand, are refused)."
+    }
+
+    It 'refuses an allowed ssh option whose value is <Case>' -ForEach @(
+        @{ Case = 'a line break that would add an option'; Value = "yes`nProxyCommand sh -c id"; Words = 'must not contain control characters' }
+        @{ Case = 'a script block'; Value = { 'code' }; Words = 'must be text or a number' }
+        @{ Case = 'empty'; Value = ''; Words = 'must be non-empty text' }
+    ) {
+        $failure = Get-TestFailure { New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions @{ Transport = 'SSH'; SshOptions = @{ BatchMode = $Value } } }
+        $failure.ErrorId | Should -Be 'IdLE.DirectorySync.InvalidArgument'
+        $failure.Inner | Should -Match ([regex]::Escape("RemoteSessionOptions.SshOptions.BatchMode $Words"))
+    }
+
+    It 'words an unknown key as before' {
+        $failure = Get-TestFailure { New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions @{ Proxy = 'x' } }
+        $failure.Inner | Should -BeExactly ("RemoteSessionOptions has the key 'Proxy', which is not one of: Transport, Port, UseSSL, Authentication, " +
+            'ConfigurationName, ApplicationName, OpenTimeoutSeconds, OperationTimeoutSeconds, SkipCACheck, SkipCNCheck, SkipRevocationCheck, ' +
+            'UserName, KeyFilePath, Subsystem, SshOptions.')
+    }
+
+    It 'opens SSH sessions unattended: BatchMode and a connect timeout unless the options say otherwise' {
+        $provider = New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions @{ Transport = 'ssh'; Port = 2222; UserName = 'svc'; SshOptions = @{ stricthostkeychecking = 'yes'; ConnectTimeout = 5 } }
+        try {
+            $p = $provider.Native.RemoteSessionOptions.NewSessionParameters('sync01', $null)
+            $p['HostName'] | Should -BeExactly 'sync01'
+            $p['Port'] | Should -Be 2222
+            $p['UserName'] | Should -BeExactly 'svc'
+            $p['ConnectingTimeout'] | Should -Be 30000
+            $p['Options']['BatchMode'] | Should -BeExactly 'yes'
+            $p['Options']['ConnectTimeout'] | Should -BeExactly '5'
+            $p['Options']['StrictHostKeyChecking'] | Should -BeExactly 'yes'
+            @($p['Options'].Keys).Count | Should -Be 3
+            $p.ContainsKey('ComputerName') | Should -BeFalse
+        }
+        finally {
+            $provider.Dispose()
+        }
+    }
+
+    It 'opens WinRM sessions with the checked options' {
+        $provider = New-IdleEntraConnectDirectorySyncProvider -RemoteSessionOptions @{ UseSSL = $true; Authentication = 'kerberos'; ConfigurationName = 'IdLE.EntraConnect'; OpenTimeoutSeconds = 20; SkipCACheck = $true }
+        try {
+            $options = $provider.Native.RemoteSessionOptions
+            $options.CommandsOnly | Should -BeTrue
+            $credential = [pscredential]::new('svc', (ConvertTo-SecureString 'not-a-secret' -AsPlainText -Force))
+            $p = $options.NewSessionParameters('sync01', $credential)
+            $p['ComputerName'] | Should -BeExactly 'sync01'
+            $p['Credential'] | Should -Be $credential
+            $p['UseSSL'] | Should -BeTrue
+            $p['Authentication'] | Should -Be ([System.Management.Automation.Runspaces.AuthenticationMechanism]::Kerberos)
+            $p['ConfigurationName'] | Should -BeExactly 'IdLE.EntraConnect'
+            $p['SessionOption'].OpenTimeout | Should -Be ([timespan]::FromSeconds(20))
+            $p['SessionOption'].SkipCACheck | Should -BeTrue
+            $p.ContainsKey('Options') | Should -BeFalse
+        }
+        finally {
+            $provider.Dispose()
+        }
+    }
+}

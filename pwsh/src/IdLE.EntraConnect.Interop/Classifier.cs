@@ -13,7 +13,11 @@ public static unsafe class Classifier
     /// <see cref="Classify(ErrorRecord)"/>, with the string values of <paramref name="secretSources"/>
     /// (the AuthSession, its options) masked by the core before the text is cut.
     /// </summary>
-    public static PSObject Classify(ErrorRecord caught, object?[] secretSources)
+    public static PSObject Classify(ErrorRecord caught, object?[] secretSources) =>
+        (PSObject)JsonBridge.FromJson(ClassifyJson(caught, secretSources))!;
+
+    /// <summary><see cref="Classify(ErrorRecord, object?[])"/>, as the core's failure JSON text.</summary>
+    internal static string ClassifyJson(ErrorRecord caught, object?[] secretSources)
     {
         NativeApi.EnsureLoaded();
         RemoteErrorInfo info = RemoteErrorInfo.FromException(caught.Exception ?? new InvalidOperationException(caught.ToString()));
@@ -39,6 +43,6 @@ public static unsafe class Classifier
         {
             throw DirectorySyncException.FromFailureJson(failure);
         }
-        return (PSObject)JsonBridge.FromJson(failure)!;
+        return failure;
     }
 }

@@ -62,24 +62,33 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
 
     /// <summary>
     /// A failure of <paramref name="failureClass"/>: its ErrorId, ErrorCategory and transience
-    /// come from the core's table (<see cref="FailureClasses"/>), never from the caller.
+    /// come from the core's table (<see cref="FailureClasses"/>), never from the caller. A class
+    /// the table does not list is described by the core (an Internal failure saying so).
     /// </summary>
     public static DirectorySyncException Of(string failureClass, string message) => Of(failureClass, message, null, null, null);
 
     /// <summary><see cref="Of(string, string)"/> with the server's words, a target object and an inner exception.</summary>
     public static DirectorySyncException Of(string failureClass, string message, string? remoteMessage, object? targetObject, Exception? inner)
     {
-        FailureClasses.Row row = FailureClasses.Of(failureClass);
+        if (FailureClasses.TryOf(failureClass) is not { } row)
+        {
+            return Describe("unknownClass", w =>
+            {
+                w.WriteString("class", failureClass ?? string.Empty);
+                w.WriteString("message", message ?? string.Empty);
+            }, inner);
+        }
         return new DirectorySyncException(row.Class, row.ErrorId, row.Category, row.Transient, message, remoteMessage, targetObject, inner);
     }
 
-    /// <summary>Builds the exception from the core's failure JSON.</summary>
+    /// <summary>Builds the exception from the core's failure JSON, keeping the text as it came.</summary>
     internal static DirectorySyncException FromFailureJson(string? json, Exception? inner = null)
     {
         if (string.IsNullOrEmpty(json))
         {
-            return Internal("The native core reported a failure without describing it. Please report this as a bug.", inner);
+            return Describe("coreSilent", null, inner);
         }
+        DirectorySyncException e;
         try
         {
             using JsonDocument doc = JsonDocument.Parse(json);
@@ -87,18 +96,18 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
             string Get(string name) => root.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
             // ErrorId, category and transience follow from the class, in the core's one table.
             string? remote = root.TryGetProperty("remoteMessage", out JsonElement r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            DirectorySyncException e = Of(Get("class"), Get("message"), remote, null, inner);
+            e = Of(Get("class"), Get("message"), remote, null, inner);
             // The core's complete failure JSON is kept as it came (one crossing, no re-serialisation).
             if (Get("errorId") == e.ErrorId && Get("category") == e._category.ToString())
             {
                 e._failureJson = json;
             }
-            return e;
         }
-        catch (JsonException)
+        catch (Exception x) when (x is JsonException or InvalidOperationException)
         {
-            return Internal("The native core reported a failure that could not be read. Please report this as a bug.", inner);
+            return Describe("coreUnreadable", null, inner);
         }
+        return e;
     }
 
     /// <summary>
@@ -107,29 +116,58 @@ public sealed class DirectorySyncException : Exception, IContainsErrorRecord
     /// </summary>
     public static DirectorySyncException FromFailure(object failure) => FromFailureJson(JsonBridge.ToJson(failure));
 
-    internal static DirectorySyncException Internal(string message, Exception? inner = null) =>
-        Of("Internal", message, null, null, inner);
+    /// <summary>
+    /// A failure this layer detected by itself, worded by the core (<c>idle_ec_failure_describe</c>):
+    /// <paramref name="kind"/> names what happened, <paramref name="facts"/> writes the facts
+    /// gathered (the properties of one JSON object); the core picks the class and the message.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The core could not describe it: a defect.</exception>
+    internal static unsafe DirectorySyncException Describe(string kind, Action<Utf8JsonWriter>? facts, Exception? inner = null)
+    {
+        NativeApi.EnsureLoaded();
+        byte[] kindText = NativeApi.Utf8Z(kind);
+        byte[]? factsText = facts is null ? null : NativeApi.Utf8Z(JsonBridge.WriteJson(w =>
+        {
+            w.WriteStartObject();
+            facts(w);
+            w.WriteEndObject();
+        }));
+        byte* output = null;
+        NativeStatus status;
+        fixed (byte* kindPtr = kindText)
+        fixed (byte* factsPtr = factsText)
+        {
+            status = NativeApi.FailureDescribe(kindPtr, factsPtr, &output);
+        }
+        string? json = NativeApi.TakeString(output);
+        if (status != NativeStatus.Ok || string.IsNullOrEmpty(json))
+        {
+            throw new InvalidOperationException(
+                $"The native core could not describe a failure ('{kind}', status {status}). Please report this as a bug.", inner);
+        }
+        return FromFailureJson(json, inner);
+    }
 
-
-
-    /// <summary>A call on a disposed object: a mistake of the caller's, not of the server.</summary>
-    internal static DirectorySyncException Disposed(string failureClass, string message, Exception? inner = null) =>
-        Of(failureClass, message, null, null, inner);
-
-    /// <summary>The provider was disposed before this call.</summary>
+    /// <summary>The provider was disposed before this call of <paramref name="method"/>.</summary>
     internal static DirectorySyncException ProviderDisposed(string method, Exception? inner = null) =>
-        Disposed("ProviderDisposed",
-            $"{method} was called on an Entra Connect directory sync provider that has been disposed (its Dispose() method ran, " +
-            "possibly from inside a session callback). Create a new provider with New-IdleEntraConnectDirectorySyncProvider " +
-            "and do not dispose a provider while a workflow may still use it.", inner);
+        Describe("providerUsedAfterDispose", w => w.WriteString("method", method), inner);
 
     /// <summary>An argument holds a NUL character, which no C string can carry.</summary>
     internal static DirectorySyncException NulInArgument(string argument) =>
-        Of("InvalidInput",
-            $"The {argument} contains a NUL character (\\0); a NUL would cut the value short on its way to the server, so it is refused. " +
-            $"Remove the NUL character from the {argument}.");
+        Describe("nulInArgument", w => w.WriteString("argument", argument));
 
-    /// <summary>The AuthSession handed to a provider cannot run commands.</summary>
-    internal static DirectorySyncException InvalidSession(string message) =>
-        Of("AuthSessionInvalid", message);
+    /// <summary>
+    /// IdLE's own DirectorySync step pack is loaded beside this one, at <paramref name="versions"/>
+    /// (the step's catalog function gathers them): the core words what to do.
+    /// </summary>
+    public static DirectorySyncException IdleStepPackLoaded(string[]? versions) =>
+        Describe("idleStepPackLoaded", w =>
+        {
+            w.WriteStartArray("versions");
+            foreach (string? version in versions ?? Array.Empty<string>())
+            {
+                w.WriteStringValue(version ?? string.Empty);
+            }
+            w.WriteEndArray();
+        });
 }

@@ -26,13 +26,14 @@ public sealed unsafe class EntraConnectProvider : IDisposable
             throw DirectorySyncException.FromFailureJson(errorJson);
         }
         _handle.Set(created);
+        RemoteSessionOptions = RemoteSessionOptions.FromHashtable(null);
     }
 
     /// <summary>The version of the loaded native core.</summary>
     public static string NativeVersion => NativeApi.LibraryVersion;
 
     /// <summary>How the provider opens sessions for a <see cref="PSCredential"/> AuthSession.</summary>
-    public RemoteSessionOptions RemoteSessionOptions { get; private set; } = new();
+    public RemoteSessionOptions RemoteSessionOptions { get; private set; }
 
     /// <summary>Sets <see cref="RemoteSessionOptions"/> from the factory's data-only hashtable (checked).</summary>
     public void SetRemoteSessionOptions(System.Collections.IDictionary? options) =>
@@ -62,8 +63,7 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         {
             throw DirectorySyncException.NulInArgument("PolicyType");
         }
-        var shape = new CallShape("StartSyncCycle", nextShape);
-        SessionInvoker invoker = ResolveSession(provider, shape, second, third);
+        SessionInvoker invoker = ResolveSession(provider, "StartSyncCycle", nextShape, second, third);
         byte[] policy = NativeApi.Utf8Z(policyType ?? string.Empty);
         return Call("StartSyncCycle", invoker, (p, table) =>
         {
@@ -83,8 +83,7 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     public PSObject GetSyncCycleState(PSObject provider, object? first, object? second, bool nextShape)
     {
         ThrowIfDisposed("GetSyncCycleState");
-        var shape = new CallShape("GetSyncCycleState", nextShape);
-        SessionInvoker invoker = ResolveSession(provider, shape, first, second);
+        SessionInvoker invoker = ResolveSession(provider, "GetSyncCycleState", nextShape, first, second);
         return Call("GetSyncCycleState", invoker, (p, table) =>
         {
             byte* output = null;
@@ -103,8 +102,7 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     public PSObject GetSyncCycleRuns(PSObject provider, object? since, object? first, object? second, bool nextShape)
     {
         ThrowIfDisposed("GetSyncCycleRuns");
-        var shape = new CallShape("GetSyncCycleRuns", nextShape);
-        SessionInvoker invoker = ResolveSession(provider, shape, first, second);
+        SessionInvoker invoker = ResolveSession(provider, "GetSyncCycleRuns", nextShape, first, second);
         object? plain = since is PSObject wrapped ? wrapped.BaseObject : since;
         byte[]? sinceJson = plain is null ? null : NativeApi.Utf8Z(JsonBridge.ToJson(since));
         return Call("GetSyncCycleRuns", invoker, (p, table) =>
@@ -178,49 +176,106 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     }
 
     /// <summary>
-    /// Which of the three kinds of AuthSession the caller gave, checked before any remote work:
-    /// an object with InvokeCommand, a PSSession, or a PSCredential with a ComputerName.
+    /// The session the call uses, as the core decides it (<c>idle_ec_auth_session_resolve</c>)
+    /// from what the caller passed: the method, the call's shape, the ComputerName as given and
+    /// the session's kind — an object with InvokeCommand, a PSSession, a PSCredential, nothing,
+    /// or something else. The core answers which to use, or the failure that names the shape.
     /// </summary>
-    private SessionInvoker ResolveSession(PSObject provider, CallShape shape, object? first, object? second)
+    private SessionInvoker ResolveSession(PSObject provider, string method, bool next, object? first, object? second)
     {
-        object? authSession = shape.Next ? second : first;
-        string? computerName = shape.Next ? ComputerName.Check(first, shape) : null;
-        if (authSession is null)
+        object? authSession = next ? second : first;
+        PSObject? session = authSession is null ? null : PSObject.AsPSObject(authSession);
+        object? baseObject = session?.BaseObject;
+        PSMethodInfo? invokeCommand = null;
+        string kind = baseObject switch
         {
-            throw DirectorySyncException.InvalidSession(
-                $"{shape.Method} was called as {shape.Text} without an AuthSession. It needs an object with an " +
-                "InvokeCommand(CommandName, Parameters) method, a PSSession, or (with a ComputerName) a PSCredential. " +
-                "The host must supply one through its AuthSessionBroker.");
+            null => "none",
+            PSSession => "psSession",
+            PSCredential => "credential",
+            _ => (invokeCommand = session!.Methods["InvokeCommand"]) is not null ? "invokeCommand" : "other",
+        };
+        Resolved resolved = Resolve(method, next, next ? first : null, kind, session);
+        switch (resolved.Kind)
+        {
+            case "invokeCommand" when invokeCommand is not null:
+                return new InvokeCommandInvoker(session!, invokeCommand);
+            case "psSession" when baseObject is PSSession:
+                return new RemoteSessionInvoker(provider, baseObject);
+            case "credential" when baseObject is PSCredential credential && resolved.ComputerName is not null:
+                return new RemoteSessionInvoker(provider, resolved.ComputerName, credential, RemoteSessionOptions.CommandsOnly);
+            default:
+                throw DirectorySyncException.Describe("coreUnreadable", null);
         }
-        PSObject session = PSObject.AsPSObject(authSession);
-        object baseObject = session.BaseObject;
-        if (baseObject is PSSession)
+    }
+
+    /// <summary>The core's answer: which session kind to use, and the checked ComputerName for a credential.</summary>
+    private sealed record Resolved(string Kind, string? ComputerName);
+
+    /// <summary>
+    /// Answers for calls without a ComputerName (IdLE 0.9's shape), by their facts: the core's
+    /// decision depends on nothing else, and there are only a few (method, kind, type name).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Resolved> Answered = new();
+
+    private const int MaxAnswered = 64;
+
+    private static Resolved Resolve(string method, bool next, object? computerName, string kind, PSObject? session)
+    {
+        string facts = JsonBridge.WriteJson(w =>
         {
-            return new RemoteSessionInvoker(provider, baseObject);
-        }
-        if (baseObject is PSCredential credential)
-        {
-            if (computerName is null)
+            w.WriteStartObject();
+            w.WriteString("method", method);
+            w.WriteBoolean("next", next);
+            if (next)
             {
-                throw DirectorySyncException.InvalidSession(
-                    $"{shape.Method} was called as {shape.Text} with a PSCredential as the AuthSession, but a credential needs " +
-                    $"a ComputerName to connect to: call {shape.NextText} (IdLE's next contract), or have the " +
-                    "AuthSessionBroker supply a PSSession or an object with an InvokeCommand(CommandName, Parameters) method.");
+                object? name = computerName is PSObject pso ? pso.BaseObject : computerName;
+                w.WritePropertyName("computerName");
+                if (name is null)
+                {
+                    w.WriteNullValue();
+                }
+                else
+                {
+                    w.WriteStartObject();
+                    if (name is string text)
+                    {
+                        w.WriteString("text", text);
+                    }
+                    else
+                    {
+                        w.WriteString("typeName", name.GetType().FullName);
+                    }
+                    w.WriteEndObject();
+                }
             }
-            return new RemoteSessionInvoker(provider, computerName, credential, RemoteSessionOptions.CommandsOnly);
-        }
-        if (session.Methods["InvokeCommand"] is { } invokeCommand)
+            w.WriteString("session", kind);
+            if (session is not null)
+            {
+                w.WriteString("typeName", session.TypeNames.Count > 0 ? session.TypeNames[0] : session.BaseObject.GetType().FullName);
+                w.WriteBoolean("isString", session.BaseObject is string);
+            }
+            w.WriteEndObject();
+        });
+        if (!next && Answered.TryGetValue(facts, out Resolved? known))
         {
-            return new InvokeCommandInvoker(session, invokeCommand);
+            return known;
         }
-        string typeName = SafeText.Echo(session.TypeNames.Count > 0 ? session.TypeNames[0] : baseObject.GetType().FullName ?? "object");
-        string hint = !shape.Next && baseObject is string
-            ? $" It looks like a computer name: IdLE's next contract calls {shape.NextText}."
-            : string.Empty;
-        throw DirectorySyncException.InvalidSession(
-            $"The AuthSession given to {shape.Method} (a {typeName}; the call looked like {shape.Text}) has no " +
-            "InvokeCommand(CommandName, Parameters) method and is neither a PSSession nor a PSCredential." + hint +
-            " The host must supply a session with InvokeCommand, a PSSession or a PSCredential through its AuthSessionBroker.");
+        NativeApi.EnsureLoaded();
+        (NativeStatus status, string? answer) = NativeApi.Ask(NativeApi.AuthSessionResolve, facts);
+        if (status != NativeStatus.Ok || answer is null)
+        {
+            throw DirectorySyncException.FromFailureJson(answer);
+        }
+        using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(answer);
+        System.Text.Json.JsonElement root = doc.RootElement;
+        var resolved = new Resolved(
+            root.GetProperty("kind").GetString() ?? string.Empty,
+            root.TryGetProperty("computerName", out System.Text.Json.JsonElement name) ? name.GetString() : null);
+        if (!next && Answered.Count < MaxAnswered)
+        {
+            Answered.TryAdd(facts, resolved);
+        }
+        return resolved;
     }
 
     /// <summary>Frees the native provider now rather than at finalization.</summary>

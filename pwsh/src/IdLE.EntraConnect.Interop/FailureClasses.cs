@@ -71,14 +71,13 @@ public static unsafe class FailureClasses
         }
     }
 
-    /// <summary>The row of <paramref name="failureClass"/>; an unknown class is an Internal failure.</summary>
-    public static Row Of(string? failureClass)
+    /// <summary>The row of <paramref name="failureClass"/> (any casing), or null for a class the core does not list.</summary>
+    public static Row? TryOf(string? failureClass)
     {
         if (string.Equals(failureClass, NativeLibraryUnavailable.Class, StringComparison.OrdinalIgnoreCase))
         {
             return NativeLibraryUnavailable;
         }
-        IReadOnlyDictionary<string, Row> table = Table;
-        return failureClass is not null && table.TryGetValue(failureClass, out Row? row) ? row : table["Internal"];
+        return failureClass is not null && Table.TryGetValue(failureClass, out Row? row) ? row : null;
     }
 }

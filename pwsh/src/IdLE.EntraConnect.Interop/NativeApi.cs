@@ -42,7 +42,9 @@ internal static unsafe class NativeApi
     internal static delegate* unmanaged<byte**, NativeStatus> FailureClassesJson;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> ClassifyErrors;
     internal static delegate* unmanaged<byte*, byte**, NativeStatus> TextScrub;
-    internal static delegate* unmanaged<byte*, byte**, NativeStatus> ComputerNameCheck;
+    internal static delegate* unmanaged<byte*, byte*, byte**, NativeStatus> FailureDescribe;
+    internal static delegate* unmanaged<byte*, byte**, NativeStatus> AuthSessionResolve;
+    internal static delegate* unmanaged<byte*, byte**, NativeStatus> RemoteSessionOptionsCheck;
 
     /// <summary>Loads the library and checks its ABI version; idempotent and thread-safe.</summary>
     internal static void EnsureLoaded()
@@ -90,7 +92,9 @@ internal static unsafe class NativeApi
                 FailureClassesJson = (delegate* unmanaged<byte**, NativeStatus>)Export(lib, "idle_ec_failure_classes");
                 ClassifyErrors = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_classify_errors");
                 TextScrub = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_text_scrub");
-                ComputerNameCheck = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_computer_name_check");
+                FailureDescribe = (delegate* unmanaged<byte*, byte*, byte**, NativeStatus>)Export(lib, "idle_ec_failure_describe");
+                AuthSessionResolve = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_auth_session_resolve");
+                RemoteSessionOptionsCheck = (delegate* unmanaged<byte*, byte**, NativeStatus>)Export(lib, "idle_ec_remote_session_options_check");
                 _loaded = true;
             }
             catch (Exception e)
@@ -134,6 +138,23 @@ internal static unsafe class NativeApi
         byte[] buffer = new byte[count + 1];
         Encoding.UTF8.GetBytes(text, 0, text.Length, buffer, 0);
         return buffer;
+    }
+
+    /// <summary>
+    /// Calls an export that takes one text and answers one (<c>idle_ec_*(input, &amp;out)</c>):
+    /// the status and the answer, read and freed. Call <see cref="EnsureLoaded"/> before reading
+    /// the export's field.
+    /// </summary>
+    internal static (NativeStatus Status, string? Answer) Ask(delegate* unmanaged<byte*, byte**, NativeStatus> export, string input)
+    {
+        byte[] request = Utf8Z(input);
+        byte* output = null;
+        NativeStatus status;
+        fixed (byte* requestPtr = request)
+        {
+            status = export(requestPtr, &output);
+        }
+        return (status, TakeString(output));
     }
 
     /// <summary>Reads and frees a string the core returned through an out-parameter.</summary>

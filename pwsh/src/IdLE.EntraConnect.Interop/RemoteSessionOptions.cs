@@ -1,38 +1,29 @@
 using System;
 using System.Collections;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Remoting;
 using System.Management.Automation.Runspaces;
+using System.Text.Json;
 
 namespace IdLE.EntraConnect.Interop;
 
 /// <summary>
 /// How the provider opens a session itself when the AuthSession is a <see cref="PSCredential"/>
-/// (IdLE's next contract: ComputerName plus credential). Data only: built from the factory's
-/// <c>-RemoteSessionOptions</c> hashtable, checked key by key, and turned into the parameters of
-/// one <c>New-PSSession</c> call. Nothing in it is executed.
+/// (IdLE's next contract: ComputerName plus credential). Data only: the factory's
+/// <c>-RemoteSessionOptions</c> hashtable is handed to the core as facts (each key's and value's
+/// type, and the text or number), the core checks it key by key
+/// (<c>idle_ec_remote_session_options_check</c>: which keys, which values, which ssh options) and
+/// answers the normalized options, which this class turns into the parameters of one
+/// <c>New-PSSession</c> call. Nothing in it is executed.
 /// </summary>
-public sealed class RemoteSessionOptions
+public sealed unsafe class RemoteSessionOptions
 {
-    /// <summary>The keys <c>-RemoteSessionOptions</c> accepts.</summary>
-    public static readonly string[] Keys =
+    private RemoteSessionOptions()
     {
-        "Transport", "Port", "UseSSL", "Authentication", "ConfigurationName", "ApplicationName",
-        "OpenTimeoutSeconds", "OperationTimeoutSeconds", "SkipCACheck", "SkipCNCheck", "SkipRevocationCheck",
-        "UserName", "KeyFilePath", "Subsystem", "SshOptions",
-    };
-
-    /// <summary>The ssh client options (<c>-o</c>) that may be set: none of them runs a program.</summary>
-    public static readonly string[] SshOptionKeys =
-    {
-        "StrictHostKeyChecking", "UserKnownHostsFile", "GlobalKnownHostsFile", "ConnectTimeout",
-        "ServerAliveInterval", "ServerAliveCountMax", "HostKeyAlias", "IdentitiesOnly", "BatchMode",
-        "CheckHostIP", "ConnectionAttempts", "TCPKeepAlive", "HostKeyAlgorithms",
-    };
+    }
 
     /// <summary><c>WinRM</c> (default) or <c>SSH</c>.</summary>
-    public string Transport { get; private set; } = "WinRM";
+    public string Transport { get; private set; } = string.Empty;
 
     /// <summary>The port, when not the transport's default.</summary>
     public int? Port { get; private set; }
@@ -73,75 +64,112 @@ public sealed class RemoteSessionOptions
     /// <summary>SSH: the subsystem hosting PowerShell (default <c>powershell</c>).</summary>
     public string? Subsystem { get; private set; }
 
-    /// <summary>SSH: client options, from <see cref="SshOptionKeys"/> only.</summary>
+    /// <summary>SSH: the ssh client options (the core's allowed list only, with its unattended defaults).</summary>
     public Hashtable? SshOptions { get; private set; }
 
     /// <summary>True when the session is opened to a named endpoint: commands are sent as commands, not script.</summary>
-    public bool CommandsOnly => ConfigurationName is not null;
+    public bool CommandsOnly { get; private set; }
 
     /// <summary>Reads and checks <c>-RemoteSessionOptions</c>; <c>null</c> gives the defaults.</summary>
     public static RemoteSessionOptions FromHashtable(IDictionary? table)
     {
-        var options = new RemoteSessionOptions();
-        if (table is null)
+        string facts = JsonBridge.WriteJson(w =>
         {
-            return options;
+            if (table is null)
+            {
+                w.WriteNullValue();
+            }
+            else
+            {
+                WriteFact(w, table, 0, false);
+            }
+        });
+        NativeApi.EnsureLoaded();
+        (NativeStatus status, string? answer) = NativeApi.Ask(NativeApi.RemoteSessionOptionsCheck, facts);
+        if (status != NativeStatus.Ok || answer is null)
+        {
+            throw DirectorySyncException.FromFailureJson(answer);
         }
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (DictionaryEntry entry in table)
+        using JsonDocument doc = JsonDocument.Parse(answer);
+        JsonElement o = doc.RootElement;
+        string? Text(string name) => o.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        int? Number(string name) => o.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
+        bool Flag(string name) => o.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.True;
+        var options = new RemoteSessionOptions
         {
-            string? key = Base(entry.Key) as string;
-            string? canonical = key is null ? null : Array.Find(Keys, k => k.Equals(key, StringComparison.OrdinalIgnoreCase));
-            if (canonical is null)
-            {
-                throw Invalid($"RemoteSessionOptions has the key '{Short(entry.Key)}', which is not one of: {string.Join(", ", Keys)}.");
-            }
-            if (!seen.Add(canonical))
-            {
-                throw Invalid($"RemoteSessionOptions has the key '{canonical}' more than once.");
-            }
-            object? value = Base(entry.Value);
-            switch (canonical)
-            {
-                case "Transport":
-                    string transport = Text(canonical, value, 16);
-                    if (transport.Equals("WinRM", StringComparison.OrdinalIgnoreCase)) { options.Transport = "WinRM"; }
-                    else if (transport.Equals("SSH", StringComparison.OrdinalIgnoreCase)) { options.Transport = "SSH"; }
-                    else { throw Invalid($"RemoteSessionOptions.Transport must be 'WinRM' or 'SSH', not '{Short(transport)}'."); }
-                    break;
-                case "Port": options.Port = Number(canonical, value, 1, 65535); break;
-                case "UseSSL": options.UseSSL = Flag(canonical, value); break;
-                case "Authentication":
-                    string mechanism = Text(canonical, value, 64);
-                    if (!Enum.TryParse(mechanism, true, out AuthenticationMechanism parsed) || !Enum.IsDefined(parsed) || int.TryParse(mechanism, out _))
-                    {
-                        throw Invalid($"RemoteSessionOptions.Authentication must be one of {string.Join(", ", Enum.GetNames<AuthenticationMechanism>())}, not '{Short(mechanism)}'.");
-                    }
-                    options.Authentication = parsed;
-                    break;
-                case "ConfigurationName": options.ConfigurationName = Text(canonical, value, 256); break;
-                case "ApplicationName": options.ApplicationName = Text(canonical, value, 256); break;
-                case "OpenTimeoutSeconds": options.OpenTimeoutSeconds = Number(canonical, value, 1, 3600); break;
-                case "OperationTimeoutSeconds": options.OperationTimeoutSeconds = Number(canonical, value, 1, 86400); break;
-                case "SkipCACheck": options.SkipCACheck = Flag(canonical, value); break;
-                case "SkipCNCheck": options.SkipCNCheck = Flag(canonical, value); break;
-                case "SkipRevocationCheck": options.SkipRevocationCheck = Flag(canonical, value); break;
-                case "UserName": options.UserName = Text(canonical, value, 256); break;
-                case "KeyFilePath": options.KeyFilePath = Text(canonical, value, 4096); break;
-                case "Subsystem": options.Subsystem = Text(canonical, value, 256); break;
-                case "SshOptions": options.SshOptions = Ssh(value); break;
-            }
-        }
-        string[] winRmOnly = { "UseSSL", "Authentication", "ApplicationName", "OperationTimeoutSeconds", "SkipCACheck", "SkipCNCheck", "SkipRevocationCheck", "ConfigurationName" };
-        string[] sshOnly = { "UserName", "KeyFilePath", "Subsystem", "SshOptions" };
-        foreach (string key in options.Transport == "SSH" ? winRmOnly : sshOnly)
+            Transport = Text("Transport") ?? string.Empty,
+            Port = Number("Port"),
+            UseSSL = Flag("UseSSL"),
+            Authentication = Text("Authentication") is { } mechanism ? Enum.Parse<AuthenticationMechanism>(mechanism) : null,
+            ConfigurationName = Text("ConfigurationName"),
+            ApplicationName = Text("ApplicationName"),
+            OpenTimeoutSeconds = Number("OpenTimeoutSeconds"),
+            OperationTimeoutSeconds = Number("OperationTimeoutSeconds"),
+            SkipCACheck = Flag("SkipCACheck"),
+            SkipCNCheck = Flag("SkipCNCheck"),
+            SkipRevocationCheck = Flag("SkipRevocationCheck"),
+            UserName = Text("UserName"),
+            KeyFilePath = Text("KeyFilePath"),
+            Subsystem = Text("Subsystem"),
+            CommandsOnly = Flag("CommandsOnly"),
+        };
+        if (o.TryGetProperty("SshOptions", out JsonElement ssh) && ssh.ValueKind == JsonValueKind.Object)
         {
-            if (seen.Contains(key))
+            options.SshOptions = new Hashtable(StringComparer.OrdinalIgnoreCase);
+            foreach (JsonProperty option in ssh.EnumerateObject())
             {
-                throw Invalid($"RemoteSessionOptions.{key} does not apply to Transport '{options.Transport}'.");
+                options.SshOptions[option.Name] = option.Value.GetString();
             }
         }
         return options;
+    }
+
+    /// <summary>Longest display text of a key that is no string, passed for the core to echo.</summary>
+    private const int MaxKeyTextChars = 200;
+
+    /// <summary>
+    /// One key or value as a fact: its type and, for text and whole numbers, the value. A table
+    /// (the options, or their SshOptions) as its entries in order; anything deeper, or of another
+    /// type, only as "other" (with its display text when it is a key, for the message).
+    /// </summary>
+    private static void WriteFact(Utf8JsonWriter w, object? value, int depth, bool isKey)
+    {
+        object? v = value is PSObject pso ? pso.BaseObject : value;
+        w.WriteStartObject();
+        switch (v)
+        {
+            case null: w.WriteString("type", "null"); break;
+            case string s: w.WriteString("type", "string"); w.WriteString("text", s); break;
+            case int i: w.WriteString("type", "int32"); w.WriteNumber("value", i); break;
+            case long l: w.WriteString("type", "int64"); w.WriteNumber("value", l); break;
+            case short h: w.WriteString("type", "int16"); w.WriteNumber("value", h); break;
+            case byte b: w.WriteString("type", "byte"); w.WriteNumber("value", b); break;
+            case bool f: w.WriteString("type", "bool"); w.WriteBoolean("value", f); break;
+            case SwitchParameter sw: w.WriteString("type", "switch"); w.WriteBoolean("value", sw.IsPresent); break;
+            case IDictionary table when depth < 2 && !isKey:
+                w.WriteString("type", "table");
+                w.WriteStartArray("entries");
+                foreach (DictionaryEntry entry in table)
+                {
+                    w.WriteStartObject();
+                    w.WritePropertyName("key");
+                    WriteFact(w, entry.Key, depth + 1, true);
+                    w.WritePropertyName("value");
+                    WriteFact(w, entry.Value, depth + 1, false);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                break;
+            default:
+                w.WriteString("type", "other");
+                if (isKey)
+                {
+                    string text = Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+                    w.WriteString("text", text.Length > MaxKeyTextChars ? text[..MaxKeyTextChars] : text);
+                }
+                break;
+        }
+        w.WriteEndObject();
     }
 
     /// <summary>The parameters of the one <c>New-PSSession</c> call that opens the session.</summary>
@@ -159,15 +187,8 @@ public sealed class RemoteSessionOptions
             if (user is not null) { p["UserName"] = user; }
             if (KeyFilePath is not null) { p["KeyFilePath"] = KeyFilePath; }
             if (Subsystem is not null) { p["Subsystem"] = Subsystem; }
-            // ssh must never stop to ask for a password or a host key: the provider runs unattended.
-            var ssh = new Hashtable(StringComparer.OrdinalIgnoreCase) { ["BatchMode"] = "yes", ["ConnectTimeout"] = "30" };
-            if (SshOptions is not null)
-            {
-                foreach (DictionaryEntry e in SshOptions) { ssh[e.Key] = e.Value; }
-            }
-            p["Options"] = ssh;
-            // Without it, a far side that is no PowerShell keeps New-PSSession waiting for a minute.
-            p["ConnectingTimeout"] = (OpenTimeoutSeconds ?? 30) * 1000;
+            p["Options"] = SshOptions?.Clone() ?? new Hashtable();
+            if (OpenTimeoutSeconds is int connecting) { p["ConnectingTimeout"] = connecting * 1000; }
             return p;
         }
         p["ComputerName"] = computerName;
@@ -190,121 +211,4 @@ public sealed class RemoteSessionOptions
         }
         return p;
     }
-
-    /// <summary>A copy of the settings as data (for showing on the provider object; no secrets are held).</summary>
-    public Hashtable ToHashtable()
-    {
-        var t = new Hashtable(StringComparer.OrdinalIgnoreCase) { ["Transport"] = Transport };
-        void Put(string key, object? value) { if (value is not null) { t[key] = value; } }
-        Put("Port", Port);
-        if (UseSSL) { t["UseSSL"] = true; }
-        Put("Authentication", Authentication?.ToString());
-        Put("ConfigurationName", ConfigurationName);
-        Put("ApplicationName", ApplicationName);
-        Put("OpenTimeoutSeconds", OpenTimeoutSeconds);
-        Put("OperationTimeoutSeconds", OperationTimeoutSeconds);
-        if (SkipCACheck) { t["SkipCACheck"] = true; }
-        if (SkipCNCheck) { t["SkipCNCheck"] = true; }
-        if (SkipRevocationCheck) { t["SkipRevocationCheck"] = true; }
-        Put("UserName", UserName);
-        Put("KeyFilePath", KeyFilePath);
-        Put("Subsystem", Subsystem);
-        if (SshOptions is not null) { t["SshOptions"] = SshOptions.Clone(); }
-        return t;
-    }
-
-    private static Hashtable Ssh(object? value)
-    {
-        if (value is not IDictionary table)
-        {
-            throw Invalid("RemoteSessionOptions.SshOptions must be a hashtable of ssh client options (name = text).");
-        }
-        var result = new Hashtable(StringComparer.OrdinalIgnoreCase);
-        foreach (DictionaryEntry entry in table)
-        {
-            string? key = Base(entry.Key) as string;
-            string? canonical = key is null ? null : Array.Find(SshOptionKeys, k => k.Equals(key, StringComparison.OrdinalIgnoreCase));
-            if (canonical is null)
-            {
-                throw Invalid($"RemoteSessionOptions.SshOptions has the option '{Short(entry.Key)}', which is not one of: {string.Join(", ", SshOptionKeys)} (options that run programs, such as ProxyCommand, are refused).");
-            }
-            object? v = Base(entry.Value);
-            string text = v switch
-            {
-                string s => s,
-                int or long or bool => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!,
-                _ => throw Invalid($"RemoteSessionOptions.SshOptions.{canonical} must be text or a number."),
-            };
-            CheckText($"SshOptions.{canonical}", text, 4096);
-            result[canonical] = text;
-        }
-        return result;
-    }
-
-    private static object? Base(object? value) => value is PSObject pso ? pso.BaseObject : value;
-
-    private static string Text(string key, object? value, int max)
-    {
-        if (value is not string s)
-        {
-            throw Invalid($"RemoteSessionOptions.{key} must be text.");
-        }
-        CheckText(key, s, max);
-        return s;
-    }
-
-    private static void CheckText(string key, string s, int max)
-    {
-        if (string.IsNullOrWhiteSpace(s) || s.Length > max)
-        {
-            throw Invalid($"RemoteSessionOptions.{key} must be non-empty text of at most {max} characters.");
-        }
-        foreach (char c in s)
-        {
-            if (char.IsControl(c))
-            {
-                throw Invalid($"RemoteSessionOptions.{key} must not contain control characters (line breaks, NUL).");
-            }
-        }
-    }
-
-    private static int Number(string key, object? value, int min, int max)
-    {
-        long n = value switch
-        {
-            int i => i,
-            long l => l,
-            short s => s,
-            byte b => b,
-            _ => throw Invalid($"RemoteSessionOptions.{key} must be a whole number from {min} to {max}."),
-        };
-        if (n < min || n > max)
-        {
-            throw Invalid($"RemoteSessionOptions.{key} must be from {min} to {max}, not {n}.");
-        }
-        return (int)n;
-    }
-
-    private static bool Flag(string key, object? value) =>
-        value switch
-        {
-            bool b => b,
-            SwitchParameter sw => sw.IsPresent,
-            _ => throw Invalid($"RemoteSessionOptions.{key} must be $true or $false."),
-        };
-
-    private static string Short(object? value)
-    {
-        string text = Convert.ToString(Base(value), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
-        var chars = new System.Text.StringBuilder();
-        foreach (char c in text)
-        {
-            if (chars.Length >= 40) { chars.Append('…'); break; }
-            chars.Append(char.IsControl(c) ? ' ' : c);
-        }
-        return chars.ToString();
-    }
-
-    private static DirectorySyncException Invalid(string message) =>
-        DirectorySyncException.Of("InvalidInput", message);
 }

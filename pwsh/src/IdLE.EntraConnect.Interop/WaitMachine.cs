@@ -93,7 +93,7 @@ public sealed unsafe class WaitMachine : IDisposable
         }
         if (status != NativeStatus.Ok)
         {
-            throw DirectorySyncException.Internal($"The native core could not create the step's wait machine (status {status}). Please report this as a bug.");
+            throw DirectorySyncException.Describe("waitMachineNotCreated", w => w.WriteString("status", status.ToString()));
         }
         return new WaitMachine(created);
     }
@@ -234,6 +234,23 @@ public sealed unsafe class WaitMachine : IDisposable
                     w.WriteRawValue(own, skipInputValidation: true);
                     continue;
                 }
+                object? value = entry.Value is PSObject wrappedValue ? wrappedValue.BaseObject : entry.Value;
+                if (value is ProviderFailure failure)
+                {
+                    // The core's failure text as it came; the values to mask in it beside it.
+                    w.WritePropertyName(key);
+                    w.WriteRawValue(failure.Json);
+                    if (failure.Redact.Count > 0 && !table.Contains("redact"))
+                    {
+                        w.WriteStartArray("redact");
+                        foreach (string secret in failure.Redact)
+                        {
+                            w.WriteStringValue(secret);
+                        }
+                        w.WriteEndArray();
+                    }
+                    continue;
+                }
                 w.WritePropertyName(key);
                 JsonBridge.Write(w, entry.Value, 0);
             }
@@ -294,13 +311,13 @@ public sealed unsafe class WaitMachine : IDisposable
     private const int MaxHostMessageChars = 1000;
 
     /// <summary>
-    /// The failure JSON the machine expects for an error a provider method threw: the classified
+    /// The failure the machine expects for an error a provider method threw: the classified
     /// failure when our provider threw it, otherwise the error classified by the core from its text.
     /// </summary>
-    public static object FailureOf(ErrorRecord caught) => FailureOf(caught, null, null);
+    public static ProviderFailure FailureOf(ErrorRecord caught) => FailureOf(caught, null, null);
 
     /// <summary><see cref="FailureOf(ErrorRecord, object?, object?)"/> without options.</summary>
-    public static object FailureOf(ErrorRecord caught, object? authSession) => FailureOf(caught, authSession, null);
+    public static ProviderFailure FailureOf(ErrorRecord caught, object? authSession) => FailureOf(caught, authSession, null);
 
     /// <summary>
     /// <see cref="FailureOf(ErrorRecord)"/>, with every string value of <paramref name="authSession"/>
@@ -308,43 +325,23 @@ public sealed unsafe class WaitMachine : IDisposable
     /// patterns, by the core's scrubber *before* any text is cut (docs/redaction.md). A provider
     /// whose AuthSession parameter has the wrong type fails in PowerShell's conversion, whose
     /// message quotes the session's text (a property bag's is <c>@{Server=...; Token=...}</c>);
-    /// a host's error may quote an option. Neither must reach an event or an error.
+    /// a host's error may quote an option. Neither must reach an event or an error. The failure
+    /// text is passed on as the core wrote it, never re-serialised: for our provider's failure the
+    /// values to mask go beside it (the input's <c>redact</c>) and the machine masks them as it
+    /// reads it; a foreign error is masked by the core's classifier.
     /// </summary>
-    public static object FailureOf(ErrorRecord caught, object? authSession, object? authSessionOptions)
+    public static ProviderFailure FailureOf(ErrorRecord caught, object? authSession, object? authSessionOptions)
     {
         object?[] sources = { authSession, authSessionOptions };
         if (ErrorRecords.FindClassified(caught) is { } classified)
         {
-            var failure = (PSObject)JsonBridge.FromJson(classified.FailureJson)!;
-            List<string> secrets = SafeText.SecretsOf(sources);
-            if (secrets.Count > 0)
-            {
-                ScrubProperty(failure, "message", MaxMessageChars, sources);
-                ScrubProperty(failure, "remoteMessage", MaxRemoteMessageChars, sources);
-            }
-            return failure;
+            return new ProviderFailure(classified.FailureJson, SafeText.SecretsOf(sources));
         }
-        return Classifier.Classify(caught, sources);
-    }
-
-    /// <summary>Longest failure message the wait machine keeps (its <c>MAX_MESSAGE_CHARS</c>).</summary>
-    private const int MaxMessageChars = 2000;
-
-    /// <summary>Longest remote message the core keeps (its <c>MAX_REMOTE_MESSAGE_CHARS</c>).</summary>
-    private const int MaxRemoteMessageChars = 1000;
-
-    private static void ScrubProperty(PSObject failure, string name, int maxChars, object?[] sources)
-    {
-        PSPropertyInfo? property = failure.Properties[name];
-        if (property?.Value is string text)
-        {
-            property.Value = SafeText.Scrub(text, maxChars, sources);
-        }
+        return new ProviderFailure(Classifier.ClassifyJson(caught, sources), new List<string>());
     }
 
     private static DirectorySyncException Disposed(Exception? inner) =>
-        DirectorySyncException.Disposed("WaitMachineDisposed",
-            "The wait machine was used after it was disposed. Create a new WaitMachine for each trigger-and-wait.", inner);
+        DirectorySyncException.Describe("waitMachineUsedAfterDispose", null, inner);
 
     /// <summary>Frees the native machine now.</summary>
     public void Dispose() => _handle.Dispose();
