@@ -212,8 +212,9 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     private sealed record Resolved(string Kind, string? ComputerName);
 
     /// <summary>
-    /// Answers for calls without a ComputerName (IdLE 0.9's shape), by their facts: the core's
-    /// decision depends on nothing else, and there are only a few (method, kind, type name).
+    /// The core's answers by their facts: its decision depends on nothing else, and a host has
+    /// only a few (method, shape, server name, session kind and type), so at most
+    /// <see cref="MaxAnswered"/> are kept and later calls with the same facts cross no more.
     /// </summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Resolved> Answered = new();
 
@@ -256,7 +257,7 @@ public sealed unsafe class EntraConnectProvider : IDisposable
             }
             w.WriteEndObject();
         });
-        if (!next && Answered.TryGetValue(facts, out Resolved? known))
+        if (Answered.TryGetValue(facts, out Resolved? known))
         {
             return known;
         }
@@ -271,7 +272,7 @@ public sealed unsafe class EntraConnectProvider : IDisposable
         var resolved = new Resolved(
             root.GetProperty("kind").GetString() ?? string.Empty,
             root.TryGetProperty("computerName", out System.Text.Json.JsonElement name) ? name.GetString() : null);
-        if (!next && Answered.Count < MaxAnswered)
+        if (Answered.Count < MaxAnswered)
         {
             Answered.TryAdd(facts, resolved);
         }
