@@ -15,7 +15,7 @@ param(
     [string] $ModulesPath,
     [switch] $Quick,
     # Internal (section 0b): time the first calls of one provider and call in this fresh process.
-    [ValidateSet('OursStartSyncCycle', 'ReferenceStartSyncCycle', 'OursGetSyncCycleState', 'ReferenceGetSyncCycleState')]
+    [ValidateSet('OursStartSyncCycle', 'ReferenceStartSyncCycle', 'NestedStartSyncCycle', 'OursGetSyncCycleState', 'ReferenceGetSyncCycleState', 'NestedGetSyncCycleState')]
     [string] $FirstCalls,
     [int] $FirstCallCount = 200
 )
@@ -124,6 +124,37 @@ $reference.PSObject.Members.Add([psscriptmethod]::new('GetSyncCycleState', {
             }
         }))
 
+# What any provider must spend that captures the errors a session only writes (the server's
+# "busy" error): the session's own call, and that call in a nested pipeline through a compiled
+# one-parameter cmdlet, the shape of the provider's own capture (docs/performance.md).
+if (-not ('IdLE.Benchmark.InvokeNested' -as [type])) {
+    Add-Type -TypeDefinition @'
+namespace IdLE.Benchmark
+{
+    using System.Management.Automation;
+    [Cmdlet(VerbsLifecycle.Invoke, "BenchmarkSessionCall")]
+    public sealed class InvokeNested : PSCmdlet
+    {
+        private static readonly CmdletInfo Info = new CmdletInfo("Invoke-BenchmarkSessionCall", typeof(InvokeNested));
+        [Parameter] public object Call { get; set; }
+        protected override void EndProcessing()
+        {
+            var call = (object[])Call;
+            WriteObject(((PSObject)call[0]).Methods["InvokeCommand"].Invoke(call[1], call[2]), true);
+        }
+        public static int Run(PSObject session, string commandName, System.Collections.Hashtable parameters)
+        {
+            using (PowerShell ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+            {
+                ps.AddCommand(Info).AddParameter("Call", new object[] { session, commandName, parameters });
+                return ps.Invoke().Count + ps.Streams.Error.Count;
+            }
+        }
+    }
+}
+'@
+}
+
 if ($FirstCalls) {
     # Section 0b's child process: nothing has been called yet in this process.
     $call = @{
@@ -131,6 +162,8 @@ if ($FirstCalls) {
         ReferenceStartSyncCycle    = { $reference.StartSyncCycle('Delta', $session) }
         OursGetSyncCycleState      = { $p.GetSyncCycleState($session) }
         ReferenceGetSyncCycleState = { $reference.GetSyncCycleState($session) }
+        NestedStartSyncCycle       = { [IdLE.Benchmark.InvokeNested]::Run($session, 'Start-ADSyncSyncCycle', @{ PolicyType = 'Delta' }) }
+        NestedGetSyncCycleState    = { [IdLE.Benchmark.InvokeNested]::Run($session, 'Get-ADSyncScheduler', @{}) }
     }[$FirstCalls]
     $times = [double[]]::new($FirstCallCount)
     for ($i = 0; $i -lt $FirstCallCount; $i++) {
@@ -162,36 +195,6 @@ function Measure-Interleaved([scriptblock] $A, [scriptblock] $B) {
         else { $aTimes.Add((Measure-Batch $A)); $bTimes.Add((Measure-Batch $B)) }
     }
     [pscustomobject]@{ A = Get-Median $aTimes.ToArray(); B = Get-Median $bTimes.ToArray() }
-}
-# What any provider must spend that captures the errors a session only writes (the server's
-# "busy" error): the session's own call, and that call in a nested pipeline through a compiled
-# one-parameter cmdlet, the shape of the provider's own capture (docs/performance.md).
-if (-not ('IdLE.Benchmark.InvokeNested' -as [type])) {
-    Add-Type -TypeDefinition @'
-namespace IdLE.Benchmark
-{
-    using System.Management.Automation;
-    [Cmdlet(VerbsLifecycle.Invoke, "BenchmarkSessionCall")]
-    public sealed class InvokeNested : PSCmdlet
-    {
-        private static readonly CmdletInfo Info = new CmdletInfo("Invoke-BenchmarkSessionCall", typeof(InvokeNested));
-        [Parameter] public object Call { get; set; }
-        protected override void EndProcessing()
-        {
-            var call = (object[])Call;
-            WriteObject(((PSObject)call[0]).Methods["InvokeCommand"].Invoke(call[1], call[2]), true);
-        }
-        public static int Run(PSObject session, string commandName, System.Collections.Hashtable parameters)
-        {
-            using (PowerShell ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
-            {
-                ps.AddCommand(Info).AddParameter("Call", new object[] { session, commandName, parameters });
-                return ps.Invoke().Count + ps.Streams.Error.Count;
-            }
-        }
-    }
-}
-'@
 }
 $pairs = [ordered]@{
     StartSyncCycle    = @{ Ours = { $p.StartSyncCycle('Delta', $session) }; Reference = { $reference.StartSyncCycle('Delta', $session) }; Target = 1.0
@@ -226,17 +229,26 @@ foreach ($name in $floors.Keys) {
 # is what a workflow pays), each timing its first call and the median of the next ones.
 $firstCallRun = if ($Quick) { 50 } else { 200 }
 $benchScript = $PSCommandPath
+$firstCallProcesses = if ($Quick) { 1 } else { 3 }
 function Measure-FirstCalls([string] $Which) {
-    $out = & $pwsh -NoProfile -NonInteractive -File $benchScript -ModulesPath $ModulesPath -FirstCalls $Which -FirstCallCount $firstCallRun
-    $first, $median = ([string] ($out | Select-Object -Last 1)).Split(' ')
-    [pscustomobject]@{ First = [double]::Parse($first, [cultureinfo]::InvariantCulture); Median = [double]::Parse($median, [cultureinfo]::InvariantCulture) }
+    $firsts = [System.Collections.Generic.List[double]]::new()
+    $medians = [System.Collections.Generic.List[double]]::new()
+    for ($i = 0; $i -lt $firstCallProcesses; $i++) {
+        $out = & $pwsh -NoProfile -NonInteractive -File $benchScript -ModulesPath $ModulesPath -FirstCalls $Which -FirstCallCount $firstCallRun
+        $first, $median = ([string] ($out | Select-Object -Last 1)).Split(' ')
+        $firsts.Add([double]::Parse($first, [cultureinfo]::InvariantCulture))
+        $medians.Add([double]::Parse($median, [cultureinfo]::InvariantCulture))
+    }
+    [pscustomobject]@{ First = Get-Median $firsts.ToArray(); Median = Get-Median $medians.ToArray() }
 }
-"0b. First calls in a fresh process (microseconds: the first call, and the median of calls 2..$firstCallRun)"
-'   {0,-20} {1,12} {2,12} {3,12} {4,12} {5,14}' -f 'call', 'ours 1st', 'ref. 1st', 'ours next', 'ref. next', 'next: ours/ref.'
+"0b. First calls in a fresh process (median of $firstCallProcesses processes per cell; microseconds: the first call, and the median of calls 2..$firstCallRun)"
+'   {0,-20} {1,10} {2,10} {3,10} {4,10} {5,10} {6,12} {7,13}' -f 'call', 'ours 1st', 'ref. 1st', 'ours next', 'ref. next', 'floor next', 'ours/ref.', 'floor/ref.'
 foreach ($name in $pairs.Keys) {
-    $o = Measure-FirstCalls "Ours$name"; $r = Measure-FirstCalls "Reference$name"
-    '   {0,-20} {1,12:F0} {2,12:F0} {3,12:F1} {4,12:F1} {5,13:F2}x' -f $name, $o.First, $r.First, $o.Median, $r.Median, ($o.Median / $r.Median)
+    $o = Measure-FirstCalls "Ours$name"; $r = Measure-FirstCalls "Reference$name"; $n = Measure-FirstCalls "Nested$name"
+    '   {0,-20} {1,10:F0} {2,10:F0} {3,10:F1} {4,10:F1} {5,10:F1} {6,11:F2}x {7,12:F2}x' -f $name, $o.First, $r.First, $o.Median, $r.Median, $n.Median, ($o.Median / $r.Median), ($n.Median / $r.Median)
 }
+"   floor = the session's call in a nested pipeline, the capture any provider needs; ratios compare the medians of calls 2..$firstCallRun"
+
 ''
 
 # 1. Per-call cost: each call timed on its own, the floor (the session's own InvokeCommand) and
