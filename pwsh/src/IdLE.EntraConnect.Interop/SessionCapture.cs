@@ -13,9 +13,10 @@ namespace IdLE.EntraConnect.Interop;
 /// however deep in the session's own method calls they are written.
 /// </summary>
 /// <remarks>
-/// The nested pipeline costs about 14 µs a call over calling the session directly (pwsh 7.6.10,
-/// steady state), most of a provider call's own cost. The one cheaper capture found,
-/// <c>$script.InvokeWithContext(...) 2&gt;&amp;1</c> with <c>$this</c> bound (about 1 µs), misses
+/// The nested pipeline is most of a provider call's own cost: at steady state it costs about as
+/// much as a whole pure-PowerShell provider call that does not capture (bench/Invoke-Benchmark.ps1).
+/// The one cheaper capture found, <c>$script.InvokeWithContext(...) 2&gt;&amp;1</c> with
+/// <c>$this</c> bound (1–3 µs over calling the session directly), misses
 /// errors written two method calls deep in the session (ProviderEdges.Tests.ps1 pins that case);
 /// turning errors into exceptions with <c>$ErrorActionPreference = 'Stop'</c> would change how
 /// the host's own session code runs. docs/performance.md has the figures.
