@@ -345,9 +345,12 @@ function Invoke-IdleStepTriggerDirectorySync {
                 $null = $_
             }
         }
-        $done = [System.Management.Automation.ProgressRecord]::new($script:ProgressActivityId, "Entra Connect $policyType sync", 'Done')
-        $done.RecordType = [System.Management.Automation.ProgressRecordType]::Completed
-        try { $PSCmdlet.WriteProgress($done) } catch { $null = $_ }
+        # Closes the progress bar, when one was shown (a refused With or a trigger alone shows none).
+        if ($null -ne $progressStatus) {
+            $done = [System.Management.Automation.ProgressRecord]::new($script:ProgressActivityId, "Entra Connect $policyType sync", 'Done')
+            $done.RecordType = [System.Management.Automation.ProgressRecordType]::Completed
+            try { $PSCmdlet.WriteProgress($done) } catch { $null = $_ }
+        }
         $machine.Dispose()
     }
 }

@@ -81,6 +81,25 @@ Describe 'Progress tells the truth' {
             $ps.Dispose()
         }
     }
+
+    It 'writes no progress at all when there is nothing to wait for (a refused With, a trigger alone)' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param([string] $Helpers)
+                    Import-Module -Name 'IdLE.Steps.EntraConnectSync' -ErrorAction Stop
+                    . $Helpers
+                    $context = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle' }
+                    try { Invoke-IdleStepTriggerDirectorySync -Context $context -Step @{ Name = 'Sync'; With = @{ AuthSessionName = 'EC' } } } catch { $null = $_ }
+                    (Invoke-IdleStepTriggerDirectorySync -Context $context -Step @{ Name = 'Sync'; With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta' } }).Status
+                }).AddArgument("$PSScriptRoot/StepHelpers.ps1")
+            @($ps.Invoke()) | Should -Be @('Completed')
+            @($ps.Streams.Progress) | Should -BeNullOrEmpty
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
 }
 
 Describe 'ErrorIds are written in one place' {
