@@ -26,18 +26,23 @@ public sealed unsafe class EntraConnectProvider : IDisposable
             throw DirectorySyncException.FromFailureJson(errorJson);
         }
         _handle.Set(created);
-        RemoteSessionOptions = RemoteSessionOptions.FromHashtable(null);
     }
 
     /// <summary>The version of the loaded native core.</summary>
     public static string NativeVersion => NativeApi.LibraryVersion;
 
-    /// <summary>How the provider opens sessions for a <see cref="PSCredential"/> AuthSession.</summary>
-    public RemoteSessionOptions RemoteSessionOptions { get; private set; }
+    private RemoteSessionOptions? _remoteSessionOptions;
+
+    /// <summary>
+    /// How the provider opens sessions for a <see cref="PSCredential"/> AuthSession: the defaults
+    /// until <see cref="SetRemoteSessionOptions"/> (the factory always calls it, so the core checks
+    /// the options once per provider).
+    /// </summary>
+    public RemoteSessionOptions RemoteSessionOptions => _remoteSessionOptions ??= RemoteSessionOptions.FromHashtable(null);
 
     /// <summary>Sets <see cref="RemoteSessionOptions"/> from the factory's data-only hashtable (checked).</summary>
     public void SetRemoteSessionOptions(System.Collections.IDictionary? options) =>
-        RemoteSessionOptions = RemoteSessionOptions.FromHashtable(options);
+        _remoteSessionOptions = RemoteSessionOptions.FromHashtable(options);
 
     /// <summary>Triggers a sync cycle of <paramref name="policyType"/> through <paramref name="authSession"/> (an object with InvokeCommand).</summary>
     public PSObject StartSyncCycle(string? policyType, object? authSession) =>
@@ -194,7 +199,16 @@ public sealed unsafe class EntraConnectProvider : IDisposable
             PSCredential => "credential",
             _ => (invokeCommand = session!.Methods["InvokeCommand"]) is not null ? "invokeCommand" : "other",
         };
-        Resolved resolved = Resolve(method, next, next ? first : null, kind, session);
+        object? name = next ? (first is PSObject wrappedName ? wrappedName.BaseObject : first) : null;
+        Resolved resolved = Resolve(new SessionFacts(
+            method,
+            next,
+            name is not null,
+            name as string,
+            name is null or string ? null : name.GetType().FullName,
+            kind,
+            session is null ? null : session.TypeNames.Count > 0 ? session.TypeNames[0] : session.BaseObject.GetType().FullName,
+            session?.BaseObject is string));
         switch (resolved.Kind)
         {
             case "invokeCommand" when invokeCommand is not null:
@@ -212,57 +226,65 @@ public sealed unsafe class EntraConnectProvider : IDisposable
     private sealed record Resolved(string Kind, string? ComputerName);
 
     /// <summary>
+    /// What the core is told of a call's session (<c>idle_ec_auth_session_resolve</c>): the
+    /// method, the shape, the ComputerName as given (its text, or its type), the session's kind,
+    /// its type name and whether it is a string.
+    /// </summary>
+    private readonly record struct SessionFacts(
+        string Method, bool Next, bool NameGiven, string? NameText, string? NameType, string Kind, string? TypeName, bool IsString);
+
+    /// <summary>
     /// The core's answers by their facts: its decision depends on nothing else, and a host has
     /// only a few (method, shape, server name, session kind and type), so at most
-    /// <see cref="MaxAnswered"/> are kept and later calls with the same facts cross no more.
+    /// <see cref="MaxAnswered"/> are kept and later calls with the same facts neither cross nor
+    /// write any JSON.
     /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Resolved> Answered = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<SessionFacts, Resolved> Answered = new();
 
     private const int MaxAnswered = 64;
 
-    private static Resolved Resolve(string method, bool next, object? computerName, string kind, PSObject? session)
+    private static Resolved Resolve(SessionFacts facts)
     {
-        string facts = JsonBridge.WriteJson(w =>
+        if (Answered.TryGetValue(facts, out Resolved? known))
+        {
+            return known;
+        }
+        string factsJson = JsonBridge.WriteJson(w =>
         {
             w.WriteStartObject();
-            w.WriteString("method", method);
-            w.WriteBoolean("next", next);
-            if (next)
+            w.WriteString("method", facts.Method);
+            w.WriteBoolean("next", facts.Next);
+            if (facts.Next)
             {
-                object? name = computerName is PSObject pso ? pso.BaseObject : computerName;
                 w.WritePropertyName("computerName");
-                if (name is null)
+                if (!facts.NameGiven)
                 {
                     w.WriteNullValue();
                 }
                 else
                 {
                     w.WriteStartObject();
-                    if (name is string text)
+                    if (facts.NameText is not null)
                     {
-                        w.WriteString("text", text);
+                        w.WriteString("text", facts.NameText);
                     }
                     else
                     {
-                        w.WriteString("typeName", name.GetType().FullName);
+                        w.WriteString("typeName", facts.NameType);
                     }
                     w.WriteEndObject();
                 }
             }
-            w.WriteString("session", kind);
-            if (session is not null)
+            w.WriteString("session", facts.Kind);
+            if (facts.Kind != "none")
             {
-                w.WriteString("typeName", session.TypeNames.Count > 0 ? session.TypeNames[0] : session.BaseObject.GetType().FullName);
-                w.WriteBoolean("isString", session.BaseObject is string);
+                w.WriteString("typeName", facts.TypeName);
+                w.WriteBoolean("isString", facts.IsString);
             }
             w.WriteEndObject();
         });
-        if (Answered.TryGetValue(facts, out Resolved? known))
-        {
-            return known;
-        }
         NativeApi.EnsureLoaded();
-        (NativeStatus status, string? answer) = NativeApi.Ask(NativeApi.AuthSessionResolve, facts);
+        (NativeStatus status, string? answer) = NativeApi.Ask(NativeApi.AuthSessionResolve, factsJson);
         if (status != NativeStatus.Ok || answer is null)
         {
             throw DirectorySyncException.FromFailureJson(answer);
