@@ -49,56 +49,59 @@ Describe 'The canonical policy type comes from the core' {
 }
 
 Describe 'Progress tells the truth' {
-    It 'writes the phase and the elapsed time, no percentage, at most about one record a second or per change of phase' {
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript({
-                    param([string] $Helpers)
-                    Import-Module -Name 'IdLE.Steps.EntraConnectSync' -ErrorAction Stop
-                    . $Helpers
-                    $context = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle', 'InProgress', 'InProgress', 'InProgress', 'Idle' }
-                    $step = @{ Name = 'Sync'; Type = 'IdLE.Step.TriggerDirectorySync'; With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 30 } }
-                    Invoke-IdleStepTriggerDirectorySync -Context $context -Step $step
-                }).AddArgument("$PSScriptRoot/StepHelpers.ps1")
-            $clock = [System.Diagnostics.Stopwatch]::StartNew()
-            $output = @($ps.Invoke())
-            $clock.Stop()
-            $ps.Streams.Error | Should -BeNullOrEmpty
-            $output[-1].Status | Should -Be 'Completed'
-            $records = @($ps.Streams.Progress | Where-Object RecordType -EQ 'Processing')
-            $records.Count | Should -BeGreaterThan 0
-            foreach ($record in $records) {
-                $record.PercentComplete | Should -Be -1
-                $record.StatusDescription | Should -Match '\.$'
-                $record.CurrentOperation | Should -Match '^Elapsed \d\d:\d\d:\d\d$'
+    BeforeAll {
+        function Invoke-StepRunspace {
+            # Runs $Body in a fresh runspace with the step pack and the step test helpers loaded:
+            # progress records reach that runspace's streams, not this one's.
+            param([scriptblock] $Body)
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param([string] $Helpers, [string] $Body)
+                        Import-Module -Name 'IdLE.Steps.EntraConnectSync' -ErrorAction Stop
+                        . $Helpers
+                        . ([scriptblock]::Create($Body))
+                    }).AddArgument("$PSScriptRoot/StepHelpers.ps1").AddArgument($Body.ToString())
+                $clock = [System.Diagnostics.Stopwatch]::StartNew()
+                $output = @($ps.Invoke())
+                $clock.Stop()
+                [pscustomobject]@{ Output = $output; Errors = @($ps.Streams.Error); Progress = @($ps.Streams.Progress); Elapsed = $clock.Elapsed }
             }
-            $phases = @($records | ForEach-Object StatusDescription | Select-Object -Unique).Count
-            # One record per change of phase, plus at most one for every second waited.
-            $records.Count | Should -BeLessOrEqual ($phases + [System.Math]::Ceiling($clock.Elapsed.TotalSeconds))
-            @($ps.Streams.Progress | Where-Object RecordType -EQ 'Completed').Count | Should -Be 1
-        }
-        finally {
-            $ps.Dispose()
+            finally {
+                $ps.Dispose()
+            }
         }
     }
 
+    It 'writes the phase and the elapsed time, no percentage, at most about one record a second or per change of phase' {
+        $run = Invoke-StepRunspace {
+            $context = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle', 'InProgress', 'InProgress', 'InProgress', 'Idle' }
+            $step = @{ Name = 'Sync'; Type = 'IdLE.Step.TriggerDirectorySync'; With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta'; Wait = $true; PollIntervalSeconds = 1; TimeoutSeconds = 30 } }
+            Invoke-IdleStepTriggerDirectorySync -Context $context -Step $step
+        }
+        $run.Errors | Should -BeNullOrEmpty
+        $run.Output[-1].Status | Should -Be 'Completed'
+        $records = @($run.Progress | Where-Object RecordType -EQ 'Processing')
+        $records.Count | Should -BeGreaterThan 0
+        foreach ($record in $records) {
+            $record.PercentComplete | Should -Be -1
+            $record.StatusDescription | Should -Match '\.$'
+            $record.CurrentOperation | Should -Match '^Elapsed \d\d:\d\d:\d\d$'
+        }
+        $phases = @($records | ForEach-Object StatusDescription | Select-Object -Unique).Count
+        # One record per change of phase, plus at most one for every second waited.
+        $records.Count | Should -BeLessOrEqual ($phases + [System.Math]::Ceiling($run.Elapsed.TotalSeconds))
+        @($run.Progress | Where-Object RecordType -EQ 'Completed').Count | Should -Be 1
+    }
+
     It 'writes no progress at all when there is nothing to wait for (a refused With, a trigger alone)' {
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript({
-                    param([string] $Helpers)
-                    Import-Module -Name 'IdLE.Steps.EntraConnectSync' -ErrorAction Stop
-                    . $Helpers
-                    $context = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle' }
-                    try { Invoke-IdleStepTriggerDirectorySync -Context $context -Step @{ Name = 'Sync'; With = @{ AuthSessionName = 'EC' } } } catch { $null = $_ }
-                    (Invoke-IdleStepTriggerDirectorySync -Context $context -Step @{ Name = 'Sync'; With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta' } }).Status
-                }).AddArgument("$PSScriptRoot/StepHelpers.ps1")
-            @($ps.Invoke()) | Should -Be @('Completed')
-            @($ps.Streams.Progress) | Should -BeNullOrEmpty
+        $run = Invoke-StepRunspace {
+            $context = New-StepTestContext -Providers @{ DirectorySync = New-ScriptedProvider -States 'Idle' }
+            try { Invoke-IdleStepTriggerDirectorySync -Context $context -Step @{ Name = 'Sync'; With = @{ AuthSessionName = 'EC' } } } catch { $null = $_ }
+            (Invoke-IdleStepTriggerDirectorySync -Context $context -Step @{ Name = 'Sync'; With = @{ AuthSessionName = 'EC'; PolicyType = 'Delta' } }).Status
         }
-        finally {
-            $ps.Dispose()
-        }
+        $run.Output | Should -Be @('Completed')
+        $run.Progress | Should -BeNullOrEmpty
     }
 }
 
